@@ -1,0 +1,39 @@
+// Shared pieces of gruscope-cli's subcommands: loading the config, weights and arrays named on the
+// command line, and the rule that every failure is one message on stderr with exit status 2.
+#pragma once
+
+#include "gruscope/array.h"
+#include "gruscope/config.h"
+#include "gruscope/weights.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cli {
+
+constexpr int kExitOk = 0;
+constexpr int kExitBadInput = 2;
+
+// A usage or input problem found by the CLI itself (not the engine).
+struct UsageError {
+    std::string message;
+};
+
+// Loads CONFIG.json; prints parse notes to stderr; throws gruscope::Error listing every issue.
+gruscope::GruConfig loadConfig(const std::string& path, std::optional<gruscope::Flavor> flavor, bool quiet);
+
+// Weights from an .npz with kernel, recurrent_kernel and (optional) bias.
+gruscope::GruWeights loadWeightsNpz(const std::string& path);
+
+// A mask from .npy: bool or 0/1 integers.
+gruscope::ArrayU8 loadMask(const std::string& path);
+
+std::optional<gruscope::Flavor> parseFlavor(const std::string& text); // throws UsageError
+
+// "min -0.93  max 0.88  mean 0.012"
+std::string stats(const gruscope::ArrayF& a);
+
+void printNote(const std::string& note); // "note: ..." on stderr
+
+} // namespace cli

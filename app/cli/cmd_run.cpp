@@ -1,0 +1,233 @@
+// gruscope-cli run: one GRU layer on an input batch, outputs (and optionally the gate trace)
+// written to an .npz.
+#include "cli_common.h"
+#include "commands.h"
+
+#include "gruscope/error.h"
+#include "gruscope/layer.h"
+#include "gruscope/npy.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+namespace cli {
+
+using namespace gruscope;
+
+namespace {
+
+struct RunArgs {
+    std::string config, weights, input, mask, initialState, out;
+    std::string backend = "auto", flavor;
+    bool training = false, trace = false, quiet = false;
+    uint64_t seed = 0;
+    int repeat = 1;
+    std::string traceSamples, traceSteps;
+    double traceCapMiB = 1024.0;
+};
+
+std::vector<int64_t> parseIndexList(const std::string& text, const char* option)
+{
+    std::vector<int64_t> out;
+    std::stringstream ss(text);
+    std::string item;
+    while (std::getline(ss, item, ',')) {
+        try {
+            size_t used = 0;
+            const long long v = std::stoll(item, &used);
+            if (used != item.size() || v < 0)
+                throw std::invalid_argument(item);
+            out.push_back(v);
+        } catch (const std::exception&) {
+            throw UsageError{std::string(option) + " " + text + ": expected comma-separated non-negative integers"};
+        }
+    }
+    return out;
+}
+
+std::pair<int64_t, int64_t> parseWindow(const std::string& text)
+{
+    // "A:B" (processing steps, B exclusive), "A:" or ":B"
+    const auto colon = text.find(':');
+    if (colon == std::string::npos)
+        throw UsageError{"--trace-steps " + text + ": expected BEGIN:END (processing steps, END exclusive)"};
+    auto num = [&](const std::string& s, int64_t dflt) -> int64_t {
+        if (s.empty())
+            return dflt;
+        try {
+            size_t used = 0;
+            const long long v = std::stoll(s, &used);
+            if (used != s.size() || v < 0)
+                throw std::invalid_argument(s);
+            return v;
+        } catch (const std::exception&) {
+            throw UsageError{"--trace-steps " + text + ": BEGIN and END must be non-negative integers"};
+        }
+    };
+    return {num(text.substr(0, colon), 0), num(text.substr(colon + 1), -1)};
+}
+
+std::string describeConfig(const GruConfig& c)
+{
+    std::ostringstream s;
+    s << "units=" << c.units << "  activation=" << c.activation << "  recurrent_activation=" << c.recurrent_activation
+      << "  reset_after=" << (c.reset_after ? "True" : "False") << "  use_bias=" << (c.use_bias ? "True" : "False");
+    std::vector<std::string> flags;
+    if (c.return_sequences)
+        flags.push_back("return_sequences");
+    if (c.return_state)
+        flags.push_back("return_state");
+    if (c.go_backwards)
+        flags.push_back("go_backwards");
+    if (c.stateful)
+        flags.push_back("stateful");
+    if (c.time_major)
+        flags.push_back("time_major");
+    if (c.unroll)
+        flags.push_back("unroll");
+    if (c.zero_output_for_mask)
+        flags.push_back("zero_output_for_mask");
+    for (const auto& f : flags)
+        s << "  " << f;
+    if (c.dropout > 0)
+        s << "  dropout=" << c.dropout;
+    if (c.recurrent_dropout > 0)
+        s << "  recurrent_dropout=" << c.recurrent_dropout;
+    s << "  (" << flavorName(c.flavor) << ")";
+    return s.str();
+}
+
+int runCommand(const RunArgs& a)
+{
+    const auto flavor = parseFlavor(a.flavor);
+    const auto backend = backendFromName(a.backend);
+    if (!backend)
+        throw UsageError{"--backend " + a.backend + ": allowed are auto, cpu, reference and cudnn"};
+    if (a.repeat < 1)
+        throw UsageError{"--repeat " + std::to_string(a.repeat) + ": must be at least 1"};
+    if (a.traceCapMiB <= 0)
+        throw UsageError{"--trace-cap-mb must be positive"};
+
+    GruConfig config = loadConfig(a.config, flavor, a.quiet);
+
+    CallInputs in;
+    in.x = npy::readNpyAsFloat(a.input);
+    if (!a.mask.empty())
+        in.mask = loadMask(a.mask);
+    if (!a.initialState.empty())
+        in.initialState = npy::readNpyAsFloat(a.initialState);
+    in.training = a.training;
+    in.seed = a.seed;
+
+    if (in.x.rank() != 3)
+        throw Error(ErrorCode::ShapeMismatch, a.input + ": input has shape " + shapeToString(in.x.shape) + "; expected " +
+                                                  (config.time_major ? "(timesteps, batch, features)" : "(batch, timesteps, features)"));
+    GruWeights weights;
+    std::string weightsFrom;
+    if (!a.weights.empty()) {
+        weights = loadWeightsNpz(a.weights);
+        weightsFrom = a.weights;
+    } else {
+        weights = initializeWeights(config, in.x.shape[2], a.seed);
+        weightsFrom = "made by the config's initializers with seed " + std::to_string(a.seed);
+    }
+    GruLayer layer(config, std::move(weights));
+
+    TraceOptions trace;
+    trace.enabled = a.trace;
+    if (!a.traceSamples.empty())
+        trace.samples = parseIndexList(a.traceSamples, "--trace-samples");
+    if (!a.traceSteps.empty())
+        std::tie(trace.stepBegin, trace.stepEnd) = parseWindow(a.traceSteps);
+    trace.memoryCapBytes = uint64_t(a.traceCapMiB * 1024.0 * 1024.0);
+
+    RunResult result;
+    std::vector<double> seconds;
+    for (int k = 0; k < a.repeat; ++k) {
+        result = layer.call(in, *backend, trace);
+        seconds.push_back(result.seconds);
+    }
+
+    std::vector<npy::ArrayRef> arrays{npy::ref("output", result.output), npy::ref("state", result.state)};
+    const Trace& tr = result.trace;
+    if (tr.recorded()) {
+        arrays.push_back(npy::ref("z", tr.z));
+        arrays.push_back(npy::ref("r", tr.r));
+        arrays.push_back(npy::ref("hh", tr.hh));
+        arrays.push_back(npy::ref("h", tr.h));
+        arrays.push_back(npy::ref("pre_z", tr.preZ));
+        arrays.push_back(npy::ref("pre_r", tr.preR));
+        arrays.push_back(npy::ref("pre_h", tr.preH));
+        arrays.push_back(npy::refBool("kept", tr.kept));
+    }
+    npy::writeNpz(a.out, arrays);
+
+    if (!a.quiet) {
+        for (const auto& n : result.notes)
+            printNote(n);
+        std::sort(seconds.begin(), seconds.end());
+        const double median = seconds[seconds.size() / 2];
+        std::ostringstream o;
+        o << "GruScope run\n";
+        o << "  config   " << a.config << "\n           " << describeConfig(layer.config()) << "\n";
+        o << "  weights  " << weightsFrom << ": kernel " << shapeToString(layer.weights().kernel.shape) << ", recurrent_kernel "
+          << shapeToString(layer.weights().recurrentKernel.shape);
+        if (layer.weights().hasBias())
+            o << ", bias " << shapeToString(layer.weights().bias.shape);
+        o << "\n  input    " << a.input << " " << shapeToString(in.x.shape) << "\n";
+        if (in.mask) {
+            int64_t kept = 0;
+            for (auto v : in.mask->data)
+                kept += v != 0;
+            o << "  mask     " << a.mask << " " << shapeToString(in.mask->shape) << ": " << kept << " of " << in.mask->data.size()
+              << " steps kept\n";
+        }
+        if (in.initialState)
+            o << "  h0       " << a.initialState << " " << shapeToString(in.initialState->shape) << "\n";
+        o << "  backend  " << result.backend << (a.training ? " (training)" : "") << ", " << a.repeat << " call(s), median "
+          << std::fixed << std::setprecision(3) << median * 1e3 << " ms per call\n";
+        o.unsetf(std::ios::fixed);
+        o << "  output   " << shapeToString(result.output.shape) << "  " << stats(result.output) << "\n";
+        o << "  state    " << shapeToString(result.state.shape) << "  " << stats(result.state) << "\n";
+        if (tr.recorded())
+            o << "  trace    z, r, hh, h, pre_z, pre_r, pre_h " << shapeToString(tr.z.shape) << " for samples "
+              << tr.samples.size() << ", steps " << tr.stepBegin << "-" << tr.stepEnd << (tr.truncated ? " (limited by the cap)" : "")
+              << "\n";
+        o << "  wrote    " << a.out << "\n";
+        std::cout << o.str();
+    }
+    return kExitOk;
+}
+
+} // namespace
+
+Runner addRunCommand(CLI::App& app)
+{
+    auto args = std::make_shared<RunArgs>();
+    CLI::App* cmd = app.add_subcommand("run", "Run a GRU layer on an input batch and write its outputs to an .npz");
+    cmd->add_option("--config", args->config, "Layer configuration: the JSON of layer.get_config()")->required();
+    cmd->add_option("--weights", args->weights, ".npz with kernel (I,3U), recurrent_kernel (U,3U), bias ((2,3U) or (3U,))");
+    cmd->add_option("--input", args->input, "X.npy: (batch, timesteps, features), or (timesteps, batch, features) with time_major")->required();
+    cmd->add_option("--mask", args->mask, "M.npy: bool or 0/1, (batch, timesteps); 1 keeps a step");
+    cmd->add_option("--initial-state", args->initialState, "H0.npy: (batch, units)");
+    cmd->add_option("--backend", args->backend, "auto, cpu, reference or cudnn")->capture_default_str();
+    cmd->add_option("--flavor", args->flavor, "keras3 or tf_keras (default: guessed from the config)");
+    cmd->add_flag("--training", args->training, "Training mode: dropout and recurrent_dropout apply");
+    cmd->add_option("--seed", args->seed, "Seed for dropout masks and for weights made by the initializers")->capture_default_str();
+    cmd->add_option("--repeat", args->repeat, "Call the layer N times (a stateful layer carries its state); the last call is written")
+        ->capture_default_str();
+    cmd->add_flag("--trace", args->trace, "Record z, r, hh, h and the pre-activation sums per step");
+    cmd->add_option("--trace-samples", args->traceSamples, "Trace only these batch indices, e.g. 0,3");
+    cmd->add_option("--trace-steps", args->traceSteps, "Trace only processing steps BEGIN:END");
+    cmd->add_option("--trace-cap-mb", args->traceCapMiB, "Memory cap for the trace in MiB; a larger trace records what fits")
+        ->capture_default_str();
+    cmd->add_option("--out", args->out, "OUT.npz: output, state (and the trace)")->required();
+    cmd->add_flag("-q,--quiet", args->quiet, "Print nothing on success");
+    return [args] { return runCommand(*args); };
+}
+
+} // namespace cli

@@ -1,0 +1,17 @@
+// The subcommands of gruscope-cli. Each registers its options on the CLI11 app and returns the
+// function that runs it (exit status 0, or throws; main() turns every error into exit 2).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace cli {
+
+using Runner = std::function<int()>;
+
+Runner addRunCommand(CLI::App& app);
+Runner addEligibilityCommand(CLI::App& app);
+Runner addVersionCommand(CLI::App& app);
+
+} // namespace cli

@@ -1,0 +1,45 @@
+// gruscope-cli: the GruScope engine from the command line (no Qt). Exit status 0 on success, 2 on
+// bad input or usage with one message on stderr; outputs are written atomically or not at all.
+#include "cli_common.h"
+#include "commands.h"
+
+#include "gruscope/error.h"
+
+#include <iostream>
+#include <map>
+
+int main(int argc, char** argv)
+{
+    CLI::App app{"gruscope-cli — run, check and inspect Keras GRU layers with exact Keras semantics"};
+    app.require_subcommand(1);
+    app.set_help_all_flag("--help-all", "Help for every subcommand");
+    std::map<std::string, cli::Runner> runners{
+        {"run", cli::addRunCommand(app)},
+        {"eligibility", cli::addEligibilityCommand(app)},
+        {"version", cli::addVersionCommand(app)},
+    };
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::cerr << "gruscope-cli: " << e.what() << "\n(run gruscope-cli --help)\n";
+        return cli::kExitBadInput;
+    }
+    try {
+        for (CLI::App* sub : app.get_subcommands())
+            return runners.at(sub->get_name())();
+        return cli::kExitBadInput;
+    } catch (const cli::UsageError& e) {
+        std::cerr << "gruscope-cli: " << e.message << "\n";
+    } catch (const gruscope::Error& e) {
+        std::cerr << "gruscope-cli: " << e.what() << "\n";
+    } catch (const std::bad_alloc&) {
+        std::cerr << "gruscope-cli: out of memory\n";
+    } catch (const std::exception& e) {
+        std::cerr << "gruscope-cli: unexpected error: " << e.what() << "\n";
+    }
+    return cli::kExitBadInput;
+}

@@ -1,0 +1,36 @@
+// Shared helpers for the Qt Test suites: a float comparison that reports the worst element
+// (qFuzzyCompare fails near zero), paths to the fixtures, and a temporary folder.
+#pragma once
+
+#include "gruscope/array.h"
+
+#include <QTest>
+
+#include <string>
+#include <vector>
+
+namespace gstest {
+
+// Where tests/data lives (from the build) — fixtures made by real Keras.
+std::string dataPath(const std::string& relative);
+
+// Multi-index of a flat C-order index: "[1, 4, 2]".
+std::string indexToString(const gruscope::Shape& shape, int64_t flat);
+
+// Empty when every |got - expected| <= atol + rtol * |expected| and NaN/Inf match; otherwise a
+// message naming the worst element, its index, both values and the count of bad elements.
+template <class A, class B>
+std::string whyNotClose(const gruscope::Array<A>& got, const gruscope::Array<B>& expected, double atol, double rtol);
+
+// Largest |got - expected| (NaN-aware: a NaN mismatch counts as infinity).
+template <class A, class B>
+double maxAbsDiff(const gruscope::Array<A>& got, const gruscope::Array<B>& expected);
+
+} // namespace gstest
+
+// QVERIFY2 with the explanation from whyNotClose.
+#define GS_VERIFY_CLOSE(got, expected, atol, rtol)                                              \
+    do {                                                                                        \
+        const std::string gsWhy_ = gstest::whyNotClose((got), (expected), (atol), (rtol));      \
+        QVERIFY2(gsWhy_.empty(), gsWhy_.c_str());                                               \
+    } while (false)
