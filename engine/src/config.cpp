@@ -146,8 +146,9 @@ struct Reader {
                     spec.mode = val.get<std::string>();
                 } else if (k == "distribution" && val.is_string()) {
                     spec.distribution = val.get<std::string>();
-                } else if (k == "dtype") {
-                    // tf.keras 1.x era initializers carried a dtype; irrelevant here.
+                } else if (k == "dtype" || ((k == "input_axes" || k == "output_axes") && val.is_null())) {
+                    // dtype: older tf.keras initializers carried one; input_axes/output_axes: Keras
+                    // 3.12+ fan options for einsum layers, null for a GRU. Neither matters here.
                 } else {
                     out.notes.push_back(std::string(key) + ": ignored initializer option '" + k + "'");
                 }

@@ -3,6 +3,7 @@
 #include "gruscope/layer.h"
 
 #include "backend.h"
+#include "dropout.h"
 #include "gruscope/device.h"
 #include "gruscope/eligibility.h"
 #include "gruscope/error.h"
@@ -16,6 +17,9 @@
 namespace gruscope {
 
 using detail::PreparedCall;
+using detail::dropoutActive;
+using detail::fillDropoutMask;
+using detail::tfKerasCudnnCompatiblePath;
 
 const char* backendName(BackendKind kind) noexcept
 {
@@ -57,27 +61,6 @@ void requireFinite(const char* what, const ArrayF& a)
                                                         " NaN/Inf value(s); the first is at [" + idx + "]");
         }
     }
-}
-
-// Inverted dropout mask: each entry kept with probability 1 − rate and scaled by 1/(1 − rate).
-void fillDropoutMask(std::mt19937_64& rng, double rate, float* out, int64_t n)
-{
-    const double keep = 1.0 - rate;
-    const float scale = float(1.0 / keep);
-    for (int64_t i = 0; i < n; ++i) {
-        // 53 random bits → uniform in [0, 1)
-        const double u = double(rng() >> 11) * (1.0 / 9007199254740992.0);
-        out[i] = u < keep ? scale : 0.0f;
-    }
-}
-
-bool tfKerasCudnnCompatiblePath(const GruConfig& c)
-{
-    // tf.keras decides at construction (`_could_use_gpu_kernel`) whether calls go through its
-    // cuDNN-compatible function (standard_gru on CPU, cuDNN on GPU) or the generic cell loop.
-    return activationFromName(c.activation) == ActivationKind::Tanh &&
-           activationFromName(c.recurrent_activation) == ActivationKind::Sigmoid &&
-           c.effectiveRecurrentDropout() == 0.0 && !c.unroll && c.use_bias && c.reset_after;
 }
 
 } // namespace
@@ -232,7 +215,7 @@ RunResult GruLayer::call(const CallInputs& in, BackendKind backendKind, const Tr
     std::mt19937_64 rng(c.seed ? uint64_t(*c.seed) : in.seed);
     const double dp = c.effectiveDropout(), rdp = c.effectiveRecurrentDropout();
     ArrayF droppedX; // tf.keras per-timestep masks: inputs multiplied up front
-    if (in.training && dp > 0.0 && dp < 1.0) {
+    if (dropoutActive(in.training, dp)) {
         if (c.flavor == Flavor::TfKeras && tfKerasCudnnCompatiblePath(c)) {
             droppedX = in.x;
             std::vector<float> m(in.x.data.size());
@@ -251,7 +234,7 @@ RunResult GruLayer::call(const CallInputs& in, BackendKind backendKind, const Tr
                                    ", the same at every timestep");
         }
     }
-    if (in.training && rdp > 0.0 && rdp < 1.0) {
+    if (dropoutActive(in.training, rdp)) {
         p.recMaskCount = 3;
         p.recMasks.resize(size_t(3 * B * U));
         fillDropoutMask(rng, rdp, p.recMasks.data(), int64_t(p.recMasks.size()));

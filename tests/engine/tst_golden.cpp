@@ -116,6 +116,9 @@ private slots:
             issues += i.message() + "; ";
         QVERIFY2(parsed.issues.empty(), issues.c_str());
 
+        // Keras 3 does not serialise `implementation`; the case records what was passed.
+        if (gc.meta.contains("layer_kwargs") && gc.meta["layer_kwargs"].contains("implementation"))
+            parsed.config.implementation = gc.meta["layer_kwargs"]["implementation"].get<int>();
         GruLayer layer(parsed.config, weightsOf(gc));
         const int calls = gc.meta["calls"].get<int>();
         for (int k = 0; k < calls; ++k) {
