@@ -24,7 +24,7 @@ struct RunArgs {
     std::string config, weights, input, mask, initialState, out;
     std::string backend = "auto", flavor;
     bool training = false, trace = false, quiet = false;
-    uint64_t seed = 0;
+    int64_t seed = 0;
     int repeat = 1;
     std::string traceSamples, traceSteps;
     double traceCapMiB = 1024.0;
@@ -121,7 +121,7 @@ int runCommand(const RunArgs& a)
     if (!a.initialState.empty())
         in.initialState = npy::readNpyAsFloat(a.initialState);
     in.training = a.training;
-    in.seed = a.seed;
+    in.seed = uint64_t(a.seed);
 
     if (in.x.rank() != 3)
         throw Error(ErrorCode::ShapeMismatch, a.input + ": input has shape " + shapeToString(in.x.shape) + "; expected " +
@@ -132,7 +132,7 @@ int runCommand(const RunArgs& a)
         weights = loadWeightsNpz(a.weights);
         weightsFrom = a.weights;
     } else {
-        weights = initializeWeights(config, in.x.shape[2], a.seed);
+        weights = initializeWeights(config, in.x.shape[2], uint64_t(a.seed));
         weightsFrom = "made by the config's initializers with seed " + std::to_string(a.seed);
     }
     GruLayer layer(config, std::move(weights));
@@ -217,7 +217,9 @@ Runner addRunCommand(CLI::App& app)
     cmd->add_option("--backend", args->backend, "auto, cpu, reference or cudnn")->capture_default_str();
     cmd->add_option("--flavor", args->flavor, "keras3 or tf_keras (default: guessed from the config)");
     cmd->add_flag("--training", args->training, "Training mode: dropout and recurrent_dropout apply");
-    cmd->add_option("--seed", args->seed, "Seed for dropout masks and for weights made by the initializers")->capture_default_str();
+    cmd->add_option("--seed", args->seed, "Seed for dropout masks and for weights made by the initializers")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
     cmd->add_option("--repeat", args->repeat, "Call the layer N times (a stateful layer carries its state); the last call is written")
         ->capture_default_str();
     cmd->add_flag("--trace", args->trace, "Record z, r, hh, h and the pre-activation sums per step");

@@ -18,6 +18,11 @@ int main(int argc, char** argv)
         {"eligibility", cli::addEligibilityCommand(app)},
         {"version", cli::addVersionCommand(app)},
     };
+    // Name an unknown subcommand instead of CLI11's generic "A subcommand is required".
+    if (argc > 1 && argv[1][0] != '-' && !runners.count(argv[1])) {
+        std::cerr << "gruscope-cli: unknown subcommand '" << argv[1] << "'; allowed are run, eligibility and version\n";
+        return cli::kExitBadInput;
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -37,7 +42,7 @@ int main(int argc, char** argv)
     } catch (const gruscope::Error& e) {
         std::cerr << "gruscope-cli: " << e.what() << "\n";
     } catch (const std::bad_alloc&) {
-        std::cerr << "gruscope-cli: out of memory\n";
+        std::cerr << "gruscope-cli: out of memory: the layer's weights, inputs or outputs do not fit (check units and the input size)\n";
     } catch (const std::exception& e) {
         std::cerr << "gruscope-cli: unexpected error: " << e.what() << "\n";
     }

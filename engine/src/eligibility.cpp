@@ -3,6 +3,8 @@
 // gru_lstm_utils.py for tf.keras). Conditions are listed in the order Keras evaluates them.
 #include "gruscope/eligibility.h"
 
+#include "gruscope/error.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
@@ -79,6 +81,9 @@ bool hasFullyMaskedSample(const ArrayU8& m, int64_t* first)
 EligibilityReport checkCudnnEligibility(const GruConfig& c, const ArrayU8* mask, const DeviceInfo& device,
                                         const EligibilityContext& ctx)
 {
+    if (mask && mask->rank() != 2)
+        throw Error(ErrorCode::ShapeMismatch, "mask has shape " + shapeToString(mask->shape) + "; expected " +
+                                                  (c.time_major ? "(timesteps, batch)" : "(batch, timesteps)"));
     EligibilityReport rep;
     const bool k3 = ctx.flavor == Flavor::Keras3;
     const Version kv = parseVersion(ctx.kerasVersion);
@@ -142,7 +147,7 @@ EligibilityReport checkCudnnEligibility(const GruConfig& c, const ArrayU8* mask,
     }
 
     // Mask rules (only when the call has a mask).
-    if (mask && mask->rank() == 2) {
+    if (mask) {
         ArrayU8 bt = *mask;
         if (c.time_major) { // tf.keras takes a (T, B) mask with time_major; the rules read (B, T)
             bt = ArrayU8({mask->shape[1], mask->shape[0]});

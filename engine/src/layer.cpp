@@ -14,6 +14,8 @@
 #include <random>
 #include <set>
 
+#include <unistd.h>
+
 namespace gruscope {
 
 using detail::PreparedCall;
@@ -142,6 +144,21 @@ RunResult GruLayer::call(const CallInputs& in, BackendKind backendKind, const Tr
         throw Error(ErrorCode::ShapeMismatch, "this stateful layer holds a state for batch size " + std::to_string(m_state->shape[0]) +
                                                   " but the input has batch size " + std::to_string(B) +
                                                   "; reset the states first (Keras refuses a batch-size change too)");
+
+    // Memory the call will allocate (outputs, state, float64 copies for the reference backend):
+    // refuse before allocating when it cannot fit in this machine's memory at all.
+    {
+        const double outElems = double(B) * double(c.return_sequences ? T : 1) * double(U);
+        const double bytes = outElems * (backendKind == BackendKind::Reference ? 12.0 : 4.0) + double(B) * double(U) * 12.0;
+        const long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGE_SIZE);
+        const double physical = pages > 0 && pageSize > 0 ? double(pages) * double(pageSize) : 0.0;
+        if (physical > 0 && bytes > physical)
+            throw Error(ErrorCode::ResourceLimit, "the output of this call (batch " + std::to_string(B) + " × " +
+                                                      std::to_string(c.return_sequences ? T : 1) + " steps × " + std::to_string(U) +
+                                                      " units) needs " + std::to_string(int64_t(bytes / (1 << 20))) +
+                                                      " MiB, more than this machine's " + std::to_string(int64_t(physical / (1 << 20))) +
+                                                      " MiB of memory");
+    }
 
     // ---- backend ------------------------------------------------------------------------------
     std::unique_ptr<detail::Backend> backend;

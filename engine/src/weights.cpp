@@ -2,7 +2,9 @@
 
 #include "gruscope/error.h"
 
+#include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace gruscope {
 namespace {
@@ -75,6 +77,13 @@ GruWeights initializeWeights(const GruConfig& c, int64_t inputSize, uint64_t see
     if (inputSize < 1)
         throw Error(ErrorCode::InvalidArgument, "input size must be at least 1 to create weights, got " + std::to_string(inputSize));
     const int64_t U = c.units, G = 3 * U;
+    // Refuse before allocating: a typo in units (say 1048576) would otherwise ask for terabytes.
+    constexpr int64_t kMaxWeightElements = int64_t(1) << 31;
+    for (const auto& [name, rows] : {std::pair<const char*, int64_t>{"kernel", inputSize}, {"recurrent_kernel", U}})
+        if (rows > kMaxWeightElements / std::max<int64_t>(G, 1))
+            throw Error(ErrorCode::ResourceLimit, std::string(name) + " would have shape (" + std::to_string(rows) + ", " +
+                                                      std::to_string(G) + "), more than 2^31 values (8 GiB of memory), for units=" +
+                                                      std::to_string(U) + " and " + std::to_string(inputSize) + " input features");
     GruWeights w;
     w.kernel = initialize(c.kernel_initializer, {inputSize, G}, seed, 1);
     w.recurrentKernel = initialize(c.recurrent_initializer, {U, G}, seed, 2);
