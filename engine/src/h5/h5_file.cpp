@@ -1,0 +1,460 @@
+#include "h5_file.h"
+
+#include "gruscope/error.h"
+
+#include <hdf5.h>
+
+#include <cstring>
+#include <fstream>
+#include <mutex>
+
+namespace gruscope::h5 {
+namespace {
+
+std::recursive_mutex& hdf5Mutex()
+{
+    static std::recursive_mutex m; // serial libhdf5: one caller at a time
+    return m;
+}
+
+using Lock = std::lock_guard<std::recursive_mutex>;
+
+void silenceHdf5()
+{
+    static const bool once = [] {
+        H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); // errors become our messages, not stderr noise
+        return true;
+    }();
+    (void)once;
+}
+
+// RAII for any hid_t.
+class Id {
+public:
+    Id() = default;
+    Id(hid_t id, herr_t (*close)(hid_t)) : m_id(id), m_close(close) {}
+    Id(const Id&) = delete;
+    Id& operator=(const Id&) = delete;
+    Id(Id&& o) noexcept : m_id(o.m_id), m_close(o.m_close) { o.m_id = -1; }
+    Id& operator=(Id&& o) noexcept
+    {
+        std::swap(m_id, o.m_id);
+        std::swap(m_close, o.m_close);
+        return *this;
+    }
+    ~Id()
+    {
+        if (m_id >= 0 && m_close)
+            m_close(m_id);
+    }
+    hid_t get() const noexcept { return m_id; }
+    bool ok() const noexcept { return m_id >= 0; }
+
+private:
+    hid_t m_id = -1;
+    herr_t (*m_close)(hid_t) = nullptr;
+};
+
+std::vector<std::string> splitPath(const std::string& path)
+{
+    std::vector<std::string> parts;
+    std::string cur;
+    for (char ch : path) {
+        if (ch == '/') {
+            if (!cur.empty())
+                parts.push_back(cur);
+            cur.clear();
+        } else {
+            cur += ch;
+        }
+    }
+    if (!cur.empty())
+        parts.push_back(cur);
+    return parts;
+}
+
+std::string joinPath(const std::vector<std::string>& parts, size_t n)
+{
+    std::string p = "/";
+    for (size_t i = 0; i < n; ++i)
+        p += (i ? "/" : "") + parts[i];
+    return p;
+}
+
+} // namespace
+
+struct File::Impl {
+    std::string name;
+    Limits limits;
+    Id file;
+    std::vector<std::byte> image; // kept alive for the core driver's lifetime
+
+    [[noreturn]] void fail(const std::string& what) const { throw Error(ErrorCode::BadFile, name + ": " + what); }
+
+    Id openObject(const std::string& path) const
+    {
+        hid_t id = H5Oopen(file.get(), path.empty() ? "/" : path.c_str(), H5P_DEFAULT);
+        if (id < 0)
+            fail("cannot open '" + path + "'");
+        return Id(id, H5Oclose);
+    }
+
+    Kind kindOf(const std::string& path) const
+    {
+        const auto parts = splitPath(path);
+        if (parts.empty())
+            return Kind::Group;
+        for (size_t i = 1; i <= parts.size(); ++i) {
+            const std::string p = joinPath(parts, i);
+            const htri_t exists = H5Lexists(file.get(), p.c_str(), H5P_DEFAULT);
+            if (exists <= 0)
+                return Kind::Missing;
+            H5L_info_t li{};
+            if (H5Lget_info(file.get(), p.c_str(), &li, H5P_DEFAULT) < 0)
+                return Kind::Missing;
+            if (li.type == H5L_TYPE_SOFT)
+                return i == parts.size() ? Kind::SoftLink : Kind::Missing;
+            if (li.type == H5L_TYPE_EXTERNAL)
+                return i == parts.size() ? Kind::ExternalLink : Kind::Missing;
+            if (li.type != H5L_TYPE_HARD)
+                return Kind::Other;
+        }
+        H5O_info_t oi{};
+        if (H5Oget_info_by_name2(file.get(), path.c_str(), &oi, H5O_INFO_BASIC, H5P_DEFAULT) < 0)
+            return Kind::Other;
+        if (oi.type == H5O_TYPE_GROUP)
+            return Kind::Group;
+        if (oi.type == H5O_TYPE_DATASET)
+            return Kind::Dataset;
+        return Kind::Other;
+    }
+
+    Id openAttribute(const std::string& path, const std::string& attr) const
+    {
+        const std::string obj = path.empty() ? "/" : path;
+        if (H5Aexists_by_name(file.get(), obj.c_str(), attr.c_str(), H5P_DEFAULT) <= 0)
+            return {};
+        hid_t a = H5Aopen_by_name(file.get(), obj.c_str(), attr.c_str(), H5P_DEFAULT, H5P_DEFAULT);
+        if (a < 0)
+            fail("cannot open attribute '" + attr + "' of '" + obj + "'");
+        return Id(a, H5Aclose);
+    }
+};
+
+File::File(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+File::File(File&&) noexcept = default;
+File& File::operator=(File&&) noexcept = default;
+File::~File()
+{
+    if (m_impl) {
+        Lock lock(hdf5Mutex());
+        m_impl->file = Id();
+    }
+}
+
+const std::string& File::name() const noexcept { return m_impl->name; }
+const Limits& File::limits() const noexcept { return m_impl->limits; }
+
+File File::open(const std::string& path, const Limits& limits)
+{
+    Lock lock(hdf5Mutex());
+    silenceHdf5();
+    auto impl = std::make_unique<Impl>();
+    impl->name = path;
+    impl->limits = limits;
+    {
+        std::ifstream probe(path, std::ios::binary);
+        if (!probe)
+            throw Error(ErrorCode::BadFile, path + ": cannot open the file (missing or unreadable)");
+    }
+    if (!fileLooksLikeHdf5(path))
+        throw Error(ErrorCode::BadFile, path + ": not an HDF5 file (no HDF5 signature)");
+    Id fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+    hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get());
+    if (f < 0)
+        throw Error(ErrorCode::BadFile, path + ": HDF5 could not open the file (corrupt or truncated)");
+    impl->file = Id(f, H5Fclose);
+    return File(std::move(impl));
+}
+
+File File::openImage(std::vector<std::byte> image, const std::string& name, const Limits& limits)
+{
+    Lock lock(hdf5Mutex());
+    silenceHdf5();
+    if (!looksLikeHdf5(image.data(), image.size()))
+        throw Error(ErrorCode::BadFile, name + ": not an HDF5 image (no HDF5 signature)");
+    auto impl = std::make_unique<Impl>();
+    impl->name = name;
+    impl->limits = limits;
+    impl->image = std::move(image);
+    Id fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+    if (H5Pset_fapl_core(fapl.get(), 1 << 16, false) < 0 ||
+        H5Pset_file_image(fapl.get(), impl->image.data(), impl->image.size()) < 0)
+        throw Error(ErrorCode::BadFile, name + ": HDF5 could not take the in-memory image");
+    hid_t f = H5Fopen(name.c_str(), H5F_ACC_RDONLY, fapl.get());
+    if (f < 0)
+        throw Error(ErrorCode::BadFile, name + ": HDF5 could not open the in-memory image (corrupt or truncated)");
+    impl->file = Id(f, H5Fclose);
+    impl->image.clear(); // H5Pset_file_image copied it
+    impl->image.shrink_to_fit();
+    return File(std::move(impl));
+}
+
+Kind File::kind(const std::string& path) const
+{
+    Lock lock(hdf5Mutex());
+    return m_impl->kindOf(path);
+}
+
+std::vector<std::string> File::children(const std::string& groupPath) const
+{
+    Lock lock(hdf5Mutex());
+    if (m_impl->kindOf(groupPath) != Kind::Group)
+        m_impl->fail("'" + groupPath + "' is not a group");
+    Id g(H5Gopen2(m_impl->file.get(), groupPath.empty() ? "/" : groupPath.c_str(), H5P_DEFAULT), H5Gclose);
+    if (!g.ok())
+        m_impl->fail("cannot open group '" + groupPath + "'");
+    H5G_info_t gi{};
+    if (H5Gget_info(g.get(), &gi) < 0)
+        m_impl->fail("cannot read group '" + groupPath + "'");
+    if (int64_t(gi.nlinks) > m_impl->limits.maxChildren)
+        throw Error(ErrorCode::ResourceLimit, m_impl->name + ": group '" + groupPath + "' has " + std::to_string(gi.nlinks) +
+                                                  " members, more than the limit of " + std::to_string(m_impl->limits.maxChildren));
+    std::vector<std::string> names;
+    names.reserve(gi.nlinks);
+    for (hsize_t i = 0; i < gi.nlinks; ++i) {
+        const ssize_t len = H5Lget_name_by_idx(g.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
+        if (len < 0 || len > 65536)
+            m_impl->fail("unreadable member name in group '" + groupPath + "'");
+        std::string n(size_t(len) + 1, '\0');
+        H5Lget_name_by_idx(g.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, n.data(), n.size(), H5P_DEFAULT);
+        n.resize(size_t(len));
+        names.push_back(std::move(n));
+    }
+    return names;
+}
+
+std::vector<std::string> File::attributeNames(const std::string& path) const
+{
+    Lock lock(hdf5Mutex());
+    Id obj = m_impl->openObject(path);
+    H5O_info_t oi{};
+    if (H5Oget_info2(obj.get(), &oi, H5O_INFO_NUM_ATTRS) < 0)
+        m_impl->fail("cannot read the attributes of '" + path + "'");
+    std::vector<std::string> names;
+    for (hsize_t i = 0; i < oi.num_attrs && i < 100000; ++i) {
+        const ssize_t len = H5Aget_name_by_idx(obj.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
+        if (len < 0 || len > 65536)
+            continue;
+        std::string n(size_t(len) + 1, '\0');
+        H5Aget_name_by_idx(obj.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, n.data(), n.size(), H5P_DEFAULT);
+        n.resize(size_t(len));
+        names.push_back(std::move(n));
+    }
+    return names;
+}
+
+bool File::hasAttribute(const std::string& path, const std::string& attr) const
+{
+    Lock lock(hdf5Mutex());
+    return H5Aexists_by_name(m_impl->file.get(), path.empty() ? "/" : path.c_str(), attr.c_str(), H5P_DEFAULT) > 0;
+}
+
+std::optional<std::vector<std::string>> File::strings(const std::string& path, const std::string& attr) const
+{
+    Lock lock(hdf5Mutex());
+    Id a = m_impl->openAttribute(path, attr);
+    if (!a.ok())
+        return std::nullopt;
+    const std::string what = "attribute '" + attr + "' of '" + (path.empty() ? "/" : path) + "'";
+    Id type(H5Aget_type(a.get()), H5Tclose);
+    Id space(H5Aget_space(a.get()), H5Sclose);
+    const hssize_t n = H5Sget_simple_extent_npoints(space.get());
+    if (n < 0)
+        m_impl->fail("unreadable " + what);
+    if (n == 0)
+        return std::vector<std::string>{}; // h5py writes [] as an empty float64 array
+    if (H5Tget_class(type.get()) != H5T_STRING)
+        m_impl->fail(what + " should hold strings but holds another type");
+    std::vector<std::string> out;
+    if (H5Tis_variable_str(type.get()) > 0) {
+        if (n > m_impl->limits.maxAttributeBytes / int64_t(sizeof(char*)))
+            m_impl->fail(what + " has too many strings (" + std::to_string(n) + ")");
+        Id mem(H5Tcopy(H5T_C_S1), H5Tclose);
+        H5Tset_size(mem.get(), H5T_VARIABLE);
+        H5Tset_cset(mem.get(), H5Tget_cset(type.get()));
+        std::vector<char*> ptrs(static_cast<size_t>(n), nullptr);
+        if (H5Aread(a.get(), mem.get(), ptrs.data()) < 0)
+            m_impl->fail("cannot read " + what);
+        int64_t total = 0;
+        for (char* p : ptrs) {
+            std::string s = p ? std::string(p) : std::string();
+            total += int64_t(s.size());
+            out.push_back(std::move(s));
+        }
+        H5Dvlen_reclaim(mem.get(), space.get(), H5P_DEFAULT, ptrs.data());
+        if (total > m_impl->limits.maxAttributeBytes)
+            throw Error(ErrorCode::ResourceLimit, m_impl->name + ": " + what + " holds " + std::to_string(total) +
+                                                      " bytes of text, more than the limit");
+    } else {
+        const size_t size = H5Tget_size(type.get());
+        if (size == 0 || double(size) * double(n) > double(m_impl->limits.maxAttributeBytes))
+            throw Error(ErrorCode::ResourceLimit, m_impl->name + ": " + what + " is " + std::to_string(size * size_t(n)) +
+                                                      " bytes, more than the limit of " +
+                                                      std::to_string(m_impl->limits.maxAttributeBytes));
+        std::vector<char> buf(size * size_t(n));
+        if (H5Aread(a.get(), type.get(), buf.data()) < 0)
+            m_impl->fail("cannot read " + what);
+        for (hssize_t i = 0; i < n; ++i) {
+            const char* p = buf.data() + size_t(i) * size;
+            out.emplace_back(p, strnlen(p, size));
+        }
+    }
+    return out;
+}
+
+std::optional<std::string> File::string(const std::string& path, const std::string& attr) const
+{
+    auto list = strings(path, attr);
+    if (!list)
+        return std::nullopt;
+    if (list->empty())
+        return std::string();
+    return list->front();
+}
+
+std::optional<std::vector<double>> File::numbers(const std::string& path, const std::string& attr) const
+{
+    Lock lock(hdf5Mutex());
+    Id a = m_impl->openAttribute(path, attr);
+    if (!a.ok())
+        return std::nullopt;
+    Id type(H5Aget_type(a.get()), H5Tclose);
+    const H5T_class_t cls = H5Tget_class(type.get());
+    if (cls != H5T_INTEGER && cls != H5T_FLOAT)
+        return std::nullopt;
+    Id space(H5Aget_space(a.get()), H5Sclose);
+    const hssize_t n = H5Sget_simple_extent_npoints(space.get());
+    if (n < 0 || n > m_impl->limits.maxAttributeBytes / 8)
+        return std::nullopt;
+    std::vector<double> v(static_cast<size_t>(n));
+    if (n > 0 && H5Aread(a.get(), H5T_NATIVE_DOUBLE, v.data()) < 0)
+        return std::nullopt;
+    return v;
+}
+
+DatasetInfo File::datasetInfo(const std::string& path) const
+{
+    Lock lock(hdf5Mutex());
+    if (m_impl->kindOf(path) != Kind::Dataset)
+        m_impl->fail("'" + path + "' is not a dataset");
+    Id ds(H5Dopen2(m_impl->file.get(), path.c_str(), H5P_DEFAULT), H5Dclose);
+    if (!ds.ok())
+        m_impl->fail("cannot open dataset '" + path + "'");
+    Id space(H5Dget_space(ds.get()), H5Sclose);
+    const int rank = H5Sget_simple_extent_ndims(space.get());
+    if (rank < 0 || rank > 32)
+        m_impl->fail("dataset '" + path + "' has an unreadable shape");
+    std::vector<hsize_t> dims(static_cast<size_t>(rank));
+    H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+    DatasetInfo info;
+    for (hsize_t d : dims) {
+        if (d > hsize_t(INT64_MAX))
+            m_impl->fail("dataset '" + path + "' has an absurd dimension");
+        info.shape.push_back(int64_t(d));
+    }
+    Id type(H5Dget_type(ds.get()), H5Tclose);
+    const H5T_class_t cls = H5Tget_class(type.get());
+    info.elementBytes = int(H5Tget_size(type.get()));
+    if (cls == H5T_FLOAT) {
+        info.type = info.elementBytes == 2 ? ElementType::Float16
+                    : info.elementBytes == 4 ? ElementType::Float32
+                    : info.elementBytes == 8 ? ElementType::Float64
+                                              : ElementType::Other;
+        info.typeName = "float" + std::to_string(info.elementBytes * 8);
+    } else if (cls == H5T_INTEGER) {
+        info.type = ElementType::Integer;
+        const bool isSigned = H5Tget_sign(type.get()) == H5T_SGN_2;
+        info.typeName = std::string(isSigned ? "int" : "uint") + std::to_string(info.elementBytes * 8);
+        // Keras 3 stores bfloat16 variables as uint16 with a "dtype" attribute.
+        if (info.elementBytes == 2 && !isSigned) {
+            Id a = m_impl->openAttribute(path, "dtype");
+            if (a.ok()) {
+                auto s = string(path, "dtype");
+                if (s && *s == "bfloat16") {
+                    info.type = ElementType::BFloat16;
+                    info.typeName = "bfloat16";
+                }
+            }
+        }
+    } else if (cls == H5T_STRING) {
+        info.type = ElementType::String;
+        info.typeName = "string";
+    } else {
+        info.typeName = "other";
+    }
+    return info;
+}
+
+ArrayF File::readFloat(const std::string& path) const
+{
+    Lock lock(hdf5Mutex());
+    const DatasetInfo info = datasetInfo(path);
+    if (info.type == ElementType::String || info.type == ElementType::Other)
+        m_impl->fail("dataset '" + path + "' holds " + info.typeName + " values, not numbers");
+    const int64_t n = shapeElementCount(info.shape);
+    if (n > m_impl->limits.maxElements)
+        throw Error(ErrorCode::ResourceLimit, m_impl->name + ": dataset '" + path + "' " + shapeToString(info.shape) + " has " +
+                                                  std::to_string(n) + " elements, more than the limit of " +
+                                                  std::to_string(m_impl->limits.maxElements));
+    Id ds(H5Dopen2(m_impl->file.get(), path.c_str(), H5P_DEFAULT), H5Dclose);
+    ArrayF out(info.shape);
+    if (n == 0)
+        return out;
+    herr_t rc;
+    if (info.type == ElementType::BFloat16) {
+        std::vector<uint16_t> raw(static_cast<size_t>(n));
+        rc = H5Dread(ds.get(), H5T_NATIVE_UINT16, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.data());
+        for (size_t i = 0; i < raw.size(); ++i) {
+            const uint32_t bits = uint32_t(raw[i]) << 16; // bfloat16 is the top half of a float32
+            std::memcpy(&out.data[i], &bits, 4);
+        }
+    } else {
+        rc = H5Dread(ds.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.ptr());
+    }
+    if (rc < 0)
+        m_impl->fail("cannot read dataset '" + path + "' (corrupt data or an unsupported filter)");
+    return out;
+}
+
+bool looksLikeHdf5(const std::byte* data, size_t size)
+{
+    static const unsigned char sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+    for (size_t off = 0; off + 8 <= size; off = off ? off * 2 : 512) {
+        if (std::memcmp(data + off, sig, 8) == 0)
+            return true;
+        if (off > (size_t(1) << 30))
+            break;
+    }
+    return false;
+}
+
+bool fileLooksLikeHdf5(const std::string& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        return false;
+    static const unsigned char sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+    for (uint64_t off = 0;; off = off ? off * 2 : 512) {
+        unsigned char buf[8];
+        in.seekg(std::streamoff(off));
+        if (!in.read(reinterpret_cast<char*>(buf), 8))
+            return false;
+        if (std::memcmp(buf, sig, 8) == 0)
+            return true;
+        if (off > (uint64_t(1) << 40))
+            return false;
+    }
+}
+
+} // namespace gruscope::h5

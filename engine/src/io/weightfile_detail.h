@@ -1,0 +1,57 @@
+// Engine-internal pieces shared by the weight-file readers.
+#pragma once
+
+#include "gruscope/weightfile.h"
+#include "h5/h5_file.h"
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gruscope::io {
+
+// A layer's entry in a model config: {"class_name": ..., "config": {...}}.
+struct LayerConfig {
+    std::string className;
+    nlohmann::json config;
+};
+
+// Every layer config in a model config (Sequential, Functional, Keras 1 lists, nested models),
+// keyed by layer name, in the order met.
+std::vector<std::pair<std::string, LayerConfig>> collectLayerConfigs(const nlohmann::json& modelConfig);
+
+// A Keras GRU/CuDNNGRU/Keras 1 GRU layer config turned into a GruConfig for `flavor`, filling
+// what old Keras versions left out with their defaults and saying so in `assumptions`.
+GruConfig gruConfigFromKeras(const std::string& className, const nlohmann::json& config, Flavor flavor,
+                             std::vector<std::string>& assumptions, std::vector<Diagnostic>& diagnostics,
+                             const std::string& where);
+
+// Arguments inferred from shapes alone (no config in the file).
+GruConfig inferGruConfig(const Shape& kernel, const Shape& recurrent, const Shape& bias, Flavor flavor,
+                         std::vector<std::string>& assumptions);
+
+// Attribute lists that tf.keras splits into name0, name1, ... when they pass 64 KiB.
+std::optional<std::vector<std::string>> splitStrings(const h5::File& f, const std::string& path, const std::string& attr);
+
+std::string joinH5(const std::string& a, const std::string& b);
+
+// Legacy HDF5 (Keras 1/2, tf.keras, Keras 3 legacy) and Keras 3 .weights.h5 readers. `config` is
+// the model config when the caller has one (a .keras archive's config.json).
+void readLegacyH5(const h5::File& f, WeightFileInfo& info);
+void readKeras3WeightsH5(const h5::File& f, const nlohmann::json* modelConfig, WeightFileInfo& info);
+
+// Reads a .keras archive's members into memory with the archive checks (sizes, names).
+struct ArchiveMembers {
+    std::string configJson;
+    std::string metadataJson;
+    std::vector<std::byte> weightsH5;
+    bool deflated = false;
+};
+ArchiveMembers readKerasArchive(const std::string& path, const WeightReadLimits& limits);
+
+bool fileStartsWithZip(const std::string& path);
+
+} // namespace gruscope::io
