@@ -16,6 +16,7 @@ namespace gruscope::detail {
 struct PreparedCall {
     const GruConfig* config = nullptr;
     const GruWeights* weights = nullptr;
+    const float* recurrentT = nullptr; // Rᵀ (3U × U, row-major), prepared once per layer
     Flavor flavor = Flavor::Keras3;
     ActivationKind act = ActivationKind::Tanh;     // φ
     ActivationKind recAct = ActivationKind::Sigmoid; // σ_r

@@ -26,6 +26,18 @@ using MapRowS = Eigen::Map<RowMat, 0, Eigen::OuterStride<>>;
 using ArrF = Eigen::Map<Eigen::ArrayXf>;
 using ArrFC = Eigen::Map<const Eigen::ArrayXf>;
 
+// Threads for one matrix product of `flops`: Eigen's fork/join costs more than it saves on the
+// small per-step products (below about a million flops), so those stay on one core.
+int threadsFor(double flops) noexcept
+{
+#ifdef GRUSCOPE_HAVE_OPENMP
+    return flops >= 1e6 ? 0 : 1; // 0: Eigen's default, all cores
+#else
+    (void)flops;
+    return 1;
+#endif
+}
+
 // Apply an activation to B rows of U values; softmax must see one row at a time.
 void applyRows(ActivationKind kind, Flavor flavor, float* p, int64_t B, int64_t U) noexcept
 {
@@ -50,6 +62,13 @@ public:
 
         MapRowC K(w.kernel.ptr(), I, G);
         MapRowC R(w.recurrentKernel.ptr(), U, G);
+        // Rᵀ (3U × U, row-major), made once per call: HRᵀ = Rᵀ·Hᵀ lets Eigen use its fast
+        // row-major matrix-vector kernel at batch 1 and avoids re-packing R at every step.
+        RowMat RtOwn;
+        if (!c.recurrentT)
+            RtOwn = R.transpose();
+        MapRowC Rt(c.recurrentT ? c.recurrentT : RtOwn.data(), G, U);
+        const Eigen::Index gates2 = 2 * U;
         Eigen::RowVectorXf bIn = Eigen::RowVectorXf::Zero(G), bRec = Eigen::RowVectorXf::Zero(G);
         if (useBias) {
             bIn = Eigen::Map<const Eigen::RowVectorXf>(w.bias.ptr(), G);
@@ -82,6 +101,8 @@ public:
         }
         std::memcpy(H.data(), c.h0.data(), size_t(B * U) * sizeof(float));
 
+        const int stepThreads = threadsFor(2.0 * double(B) * double(U) * double(G));
+        Eigen::setNbThreads(threadsFor(2.0 * double(B) * double(T) * double(I) * double(G)));
         if (direct) {
             MapRowCS X(c.x, B * T, I, Eigen::OuterStride<>(I));
             XP.noalias() = X * K;
@@ -96,19 +117,31 @@ public:
         };
 
         int64_t blockStart = 0;
+        Eigen::setNbThreads(stepThreads);
         for (int64_t s = 0; s < T; ++s) {
             if (!direct && (s - blockStart >= block || s == 0)) {
                 blockStart = s;
+                Eigen::setNbThreads(threadsFor(2.0 * double(B) * double(block) * double(I) * double(G)));
                 projectBlock(c, K, bIn, s, std::min(block, T - s), Xg, XP);
+                Eigen::setNbThreads(stepThreads);
             }
 
             // Recurrent products for all samples: HR = h·R + b_rec (reset_after) or h·R[:, :2U].
             if (c.recMaskCount == 0) {
+                // HR (B × 3U, row-major) viewed as HRᵀ (3U × B, column-major): HRᵀ = Rᵀ·Hᵀ.
+                Eigen::Map<Eigen::MatrixXf> HRt(HR.data(), G, B);
                 if (resetAfter) {
-                    HR.noalias() = H * R;
+                    if (B == 1)
+                        HRt.col(0).noalias() = Rt * H.row(0).transpose();
+                    else
+                        HRt.noalias() = Rt * H.transpose();
                     HR.rowwise() += bRec;
                 } else {
-                    HR.leftCols(2 * U).noalias() = H * R.leftCols(2 * U);
+                    Eigen::Map<Eigen::MatrixXf, 0, Eigen::OuterStride<>> HRt2(HR.data(), gates2, B, Eigen::OuterStride<>(G));
+                    if (B == 1)
+                        HRt2.col(0).noalias() = Rt.topRows(gates2) * H.row(0).transpose();
+                    else
+                        HRt2.noalias() = Rt.topRows(gates2) * H.transpose();
                 }
             } else {
                 for (int g = 0; g < (resetAfter ? 3 : 2); ++g) {
@@ -153,7 +186,10 @@ public:
                 } else {
                     RHm = Rg.cwiseProduct(H);
                 }
-                HRh.noalias() = RHm * R.rightCols(U);
+                {
+                    Eigen::Map<Eigen::MatrixXf> HRht(HRh.data(), U, B); // (B × U) row-major as (U × B)
+                    HRht.noalias() = Rt.bottomRows(U) * RHm.transpose();
+                }
                 for (int64_t b = 0; b < B; ++b) {
                     const float* xp = xpRow(b, s, blockStart) + 2 * U;
                     const float* hr = HRh.data() + b * U;

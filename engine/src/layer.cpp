@@ -71,6 +71,11 @@ GruLayer::GruLayer(GruConfig config, GruWeights weights) : m_config(std::move(co
 {
     requireValidConfig(m_config);
     checkWeights(m_config, m_weights);
+    const int64_t U = m_config.units, G = 3 * U;
+    m_recurrentT.resize(size_t(G * U));
+    for (int64_t k = 0; k < U; ++k)
+        for (int64_t g = 0; g < G; ++g)
+            m_recurrentT[size_t(g * U + k)] = m_weights.recurrentKernel.data[size_t(k * G + g)];
 }
 
 GruLayer::~GruLayer() = default;
@@ -182,6 +187,7 @@ RunResult GruLayer::call(const CallInputs& in, BackendKind backendKind, const Tr
     PreparedCall p;
     p.config = &c;
     p.weights = &m_weights;
+    p.recurrentT = m_recurrentT.data();
     p.flavor = c.flavor;
     p.act = c.activationKind();
     p.recAct = c.recurrentActivationKind();

@@ -78,6 +78,7 @@ private:
     GruWeights m_weights;
     std::optional<ArrayF> m_state;
     std::vector<double> m_state64; // the stored state in float64 when the reference backend made it
+    std::vector<float> m_recurrentT; // recurrent_kernel transposed, made once for the cpu backend
 };
 
 } // namespace gruscope
