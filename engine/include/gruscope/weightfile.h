@@ -17,6 +17,9 @@ enum class WeightFormat {
     LegacyH5,        // Keras 1/2, tf.keras and Keras 3 legacy HDF5 (full model or weights only)
     Keras3WeightsH5, // Keras 3 .weights.h5 (layers/<name>/cell/vars/0..2)
     Keras3Archive,   // Keras 3 .keras zip (config.json + model.weights.h5)
+    TorchSafetensors,// PyTorch nn.GRU state dict as .safetensors (weight_ih_l0, ...)
+    TorchNpz,        // the same state dict saved with numpy.savez
+    NumpyNpz,        // kernel / recurrent_kernel / bias in Keras layout
     Unknown,
 };
 

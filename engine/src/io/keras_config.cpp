@@ -103,7 +103,8 @@ GruConfig inferGruConfig(const Shape& kernel, const Shape& recurrent, const Shap
     c.flavor = flavor;
     c.units = recurrent.size() == 2 ? recurrent[0] : 0;
     c.use_bias = !bias.empty();
-    c.reset_after = bias.size() == 2 || (bias.size() == 1 && bias[0] == 6 * c.units);
+    // Without a bias nothing in the file tells the variant: keep the Keras 2.3+/3 default (True).
+    c.reset_after = bias.empty() || bias.size() == 2 || (bias.size() == 1 && bias[0] == 6 * c.units);
     assumptions.push_back("no layer configuration in the file: units=" + std::to_string(c.units) + " and input size " +
                           std::to_string(kernel.empty() ? 0 : kernel[0]) + " from the shapes");
     assumptions.push_back(std::string("use_bias=") + (c.use_bias ? "True" : "False") + " from " +
@@ -111,6 +112,8 @@ GruConfig inferGruConfig(const Shape& kernel, const Shape& recurrent, const Shap
     if (c.use_bias)
         assumptions.push_back(std::string("reset_after=") + (c.reset_after ? "True" : "False") + " from the bias shape " +
                               shapeToString(bias));
+    else
+        assumptions.push_back("reset_after=True assumed: without a bias the file cannot tell the two variants apart");
     assumptions.push_back("activation='tanh', recurrent_activation='sigmoid', return_sequences=False and go_backwards=False "
                           "assumed (Keras defaults); set them to match the model");
     return c;

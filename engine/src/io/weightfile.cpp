@@ -17,6 +17,9 @@ const char* weightFormatName(WeightFormat f) noexcept
     case WeightFormat::LegacyH5: return "legacy Keras HDF5";
     case WeightFormat::Keras3WeightsH5: return "Keras 3 .weights.h5";
     case WeightFormat::Keras3Archive: return "Keras 3 .keras";
+    case WeightFormat::TorchSafetensors: return "PyTorch .safetensors";
+    case WeightFormat::TorchNpz: return "PyTorch state dict .npz";
+    case WeightFormat::NumpyNpz: return "NumPy .npz (Keras layout)";
     case WeightFormat::Unknown: return "unknown";
     }
     return "unknown";
@@ -68,6 +71,8 @@ WeightFileInfo openWeightFile(const std::string& path, const WeightReadLimits& l
         readH5(f, nullptr, info);
         return info;
     }
+    if (io::tryReadTensorFile(path, limits, info))
+        return info;
     if (io::fileStartsWithZip(path)) {
         io::ArchiveMembers m = io::readKerasArchive(path, limits);
         json config;
@@ -129,6 +134,9 @@ void convertCudnnGru(GruWeights& w)
 
 GruWeights readGruWeights(const WeightFileInfo& file, const GruLayerInfo& layer, const WeightReadLimits& limits)
 {
+    if (file.format == WeightFormat::TorchSafetensors || file.format == WeightFormat::TorchNpz ||
+        file.format == WeightFormat::NumpyNpz)
+        return io::readTensorFileWeights(file, layer, limits);
     std::unique_ptr<h5::File> f;
     if (file.format == WeightFormat::Keras3Archive) {
         io::ArchiveMembers m = io::readKerasArchive(file.path, limits);

@@ -54,4 +54,13 @@ ArchiveMembers readKerasArchive(const std::string& path, const WeightReadLimits&
 
 bool fileStartsWithZip(const std::string& path);
 
+// PyTorch nn.GRU state dicts (.safetensors, or .npz with weight_ih_l0 ...) and Keras-layout .npz
+// (kernel, recurrent_kernel, bias). `tryReadTensorFile` fills `info` and returns true when the
+// file is one of these; false when it is not (an HDF5 or .keras file); throws Error for a file
+// that claims to be one but is broken.
+bool tryReadTensorFile(const std::string& path, const WeightReadLimits& limits, WeightFileInfo& info);
+// Reads a layer listed by tryReadTensorFile, converting PyTorch's r, z, n row blocks to Keras's
+// z, r, h column blocks (transposed; bias_ih → row 0, bias_hh → row 1).
+GruWeights readTensorFileWeights(const WeightFileInfo& file, const GruLayerInfo& layer, const WeightReadLimits& limits);
+
 } // namespace gruscope::io
