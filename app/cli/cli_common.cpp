@@ -27,33 +27,6 @@ GruConfig loadConfig(const std::string& path, std::optional<Flavor> flavor, bool
     return parsed.config;
 }
 
-GruWeights loadWeightsNpz(const std::string& path)
-{
-    GruWeights w;
-    bool haveK = false, haveR = false;
-    std::string others;
-    for (auto& [name, arr] : npy::readNpz(path)) {
-        if (name == "kernel") {
-            w.kernel = arr.toFloat();
-            haveK = true;
-        } else if (name == "recurrent_kernel") {
-            w.recurrentKernel = arr.toFloat();
-            haveR = true;
-        } else if (name == "bias") {
-            w.bias = arr.toFloat();
-        } else {
-            others += (others.empty() ? "" : ", ") + name;
-        }
-    }
-    if (!haveK || !haveR)
-        throw Error(ErrorCode::BadFile, path + ": expected arrays 'kernel' (I, 3U), 'recurrent_kernel' (U, 3U) and optionally "
-                                               "'bias'; missing " + std::string(!haveK ? "'kernel'" : "'recurrent_kernel'") +
-                                               (others.empty() ? "" : " (found: " + others + ")"));
-    if (!others.empty())
-        printNote(path + ": ignored arrays " + others);
-    return w;
-}
-
 ArrayU8 loadMask(const std::string& path)
 {
     return npy::readNpy(path).toMask(path);

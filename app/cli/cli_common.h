@@ -23,9 +23,6 @@ struct UsageError {
 // Loads CONFIG.json; prints parse notes to stderr; throws gruscope::Error listing every issue.
 gruscope::GruConfig loadConfig(const std::string& path, std::optional<gruscope::Flavor> flavor, bool quiet);
 
-// Weights from an .npz with kernel, recurrent_kernel and (optional) bias.
-gruscope::GruWeights loadWeightsNpz(const std::string& path);
-
 // A mask from .npy: bool or 0/1 integers.
 gruscope::ArrayU8 loadMask(const std::string& path);
 

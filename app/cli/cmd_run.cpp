@@ -2,7 +2,9 @@
 // written to an .npz.
 #include "cli_common.h"
 #include "commands.h"
+#include "layer_source.h"
 
+#include "gruscope/bidirectional.h"
 #include "gruscope/error.h"
 #include "gruscope/layer.h"
 #include "gruscope/npy.h"
@@ -12,6 +14,7 @@
 #include <iomanip>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 namespace cli {
@@ -21,7 +24,7 @@ using namespace gruscope;
 namespace {
 
 struct RunArgs {
-    std::string config, weights, input, mask, initialState, out;
+    std::string config, weights, layer, input, mask, initialState, out;
     std::string backend = "auto", flavor;
     bool training = false, trace = false, quiet = false;
     int64_t seed = 0;
@@ -112,7 +115,26 @@ int runCommand(const RunArgs& a)
     if (a.traceCapMiB <= 0)
         throw UsageError{"--trace-cap-mb must be positive"};
 
-    GruConfig config = loadConfig(a.config, flavor, a.quiet);
+    if (a.config.empty() && a.weights.empty())
+        throw UsageError{"run needs --config, --weights (a file that records the layer's arguments), or both"};
+    if (!a.layer.empty() && a.weights.empty())
+        throw UsageError{"--layer names a layer inside the --weights file"};
+
+    // Weights from a file (Keras, PyTorch or NumPy); the file's arguments unless --config is given.
+    std::optional<LayerChoice> choice;
+    if (!a.weights.empty())
+        choice = chooseLayer(a.weights, a.layer);
+    GruConfig config;
+    if (!a.config.empty()) {
+        config = loadConfig(a.config, flavor, a.quiet);
+    } else {
+        config = choice->layers[0]->config;
+        if (flavor)
+            config.flavor = *flavor;
+        if (!a.quiet && !choice->layers[0]->configFromFile)
+            for (const auto& as : choice->layers[0]->assumptions)
+                printNote(a.weights + ": assumed " + as);
+    }
 
     CallInputs in;
     in.x = npy::readNpyAsFloat(a.input);
@@ -128,9 +150,17 @@ int runCommand(const RunArgs& a)
                                                   (config.time_major ? "(timesteps, batch, features)" : "(batch, timesteps, features)"));
     GruWeights weights;
     std::string weightsFrom;
-    if (!a.weights.empty()) {
-        weights = loadWeightsNpz(a.weights);
-        weightsFrom = a.weights;
+    std::optional<GruLayer> backwardLayer;
+    if (choice) {
+        weights = readGruWeights(choice->file, *choice->layers[0]);
+        weightsFrom = a.weights + " (" + choice->layers[0]->name + ")";
+        if (choice->layers.size() == 2) {
+            GruConfig bc = a.config.empty() ? choice->layers[1]->config : config;
+            if (!a.config.empty())
+                bc.go_backwards = !config.go_backwards;
+            backwardLayer.emplace(bc, readGruWeights(choice->file, *choice->layers[1]));
+            weightsFrom = a.weights + " (Bidirectional " + choice->layers[0]->wrapper + ", merge " + choice->mergeMode + ")";
+        }
     } else {
         weights = initializeWeights(config, in.x.shape[2], uint64_t(a.seed));
         weightsFrom = "made by the config's initializers with seed " + std::to_string(a.seed);
@@ -147,12 +177,25 @@ int runCommand(const RunArgs& a)
 
     RunResult result;
     std::vector<double> seconds;
+    BidirectionalResult bidi;
     for (int k = 0; k < a.repeat; ++k) {
-        result = layer.call(in, *backend, trace);
-        seconds.push_back(result.seconds);
+        if (backwardLayer) {
+            bidi = runBidirectional(layer, *backwardLayer, choice->mergeMode, in, *backend, trace);
+            result = bidi.forward;
+            result.output = bidi.output;
+            seconds.push_back(bidi.forward.seconds + bidi.backward.seconds);
+        } else {
+            result = layer.call(in, *backend, trace);
+            seconds.push_back(result.seconds);
+        }
     }
 
     std::vector<npy::ArrayRef> arrays{npy::ref("output", result.output), npy::ref("state", result.state)};
+    if (backwardLayer) {
+        arrays.push_back(npy::ref("backward_state", bidi.backward.state));
+        if (choice->mergeMode == "none")
+            arrays.push_back(npy::ref("backward_output", bidi.backwardOutput));
+    }
     const Trace& tr = result.trace;
     if (tr.recorded()) {
         arrays.push_back(npy::ref("z", tr.z));
@@ -173,7 +216,7 @@ int runCommand(const RunArgs& a)
         const double median = seconds[seconds.size() / 2];
         std::ostringstream o;
         o << "GruScope run\n";
-        o << "  config   " << a.config << "\n           " << describeConfig(layer.config()) << "\n";
+        o << "  config   " << (a.config.empty() ? "from " + a.weights : a.config) << "\n           " << describeConfig(layer.config()) << "\n";
         o << "  weights  " << weightsFrom << ": kernel " << shapeToString(layer.weights().kernel.shape) << ", recurrent_kernel "
           << shapeToString(layer.weights().recurrentKernel.shape);
         if (layer.weights().hasBias())
@@ -209,8 +252,10 @@ Runner addRunCommand(CLI::App& app)
 {
     auto args = std::make_shared<RunArgs>();
     CLI::App* cmd = app.add_subcommand("run", "Run a GRU layer on an input batch and write its outputs to an .npz");
-    cmd->add_option("--config", args->config, "Layer configuration: the JSON of layer.get_config()")->required();
-    cmd->add_option("--weights", args->weights, ".npz with kernel (I,3U), recurrent_kernel (U,3U), bias ((2,3U) or (3U,))");
+    cmd->add_option("--config", args->config, "Layer configuration: the JSON of layer.get_config() (overrides the file's)");
+    cmd->add_option("--weights", args->weights,
+                    "Keras .h5/.keras/.weights.h5, PyTorch .safetensors/.npz, or .npz with kernel, recurrent_kernel, bias");
+    cmd->add_option("--layer", args->layer, "The GRU (or Bidirectional wrapper) to run when the file holds several");
     cmd->add_option("--input", args->input, "X.npy: (batch, timesteps, features), or (timesteps, batch, features) with time_major")->required();
     cmd->add_option("--mask", args->mask, "M.npy: bool or 0/1, (batch, timesteps); 1 keeps a step");
     cmd->add_option("--initial-state", args->initialState, "H0.npy: (batch, units)");

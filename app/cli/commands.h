@@ -13,5 +13,8 @@ using Runner = std::function<int()>;
 Runner addRunCommand(CLI::App& app);
 Runner addEligibilityCommand(CLI::App& app);
 Runner addVersionCommand(CLI::App& app);
+Runner addInspectCommand(CLI::App& app);
+Runner addDiffCommand(CLI::App& app);
+Runner addConvertCommand(CLI::App& app);
 
 } // namespace cli

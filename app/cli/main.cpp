@@ -17,10 +17,13 @@ int main(int argc, char** argv)
         {"run", cli::addRunCommand(app)},
         {"eligibility", cli::addEligibilityCommand(app)},
         {"version", cli::addVersionCommand(app)},
+        {"inspect", cli::addInspectCommand(app)},
+        {"diff", cli::addDiffCommand(app)},
+        {"convert", cli::addConvertCommand(app)},
     };
     // Name an unknown subcommand instead of CLI11's generic "A subcommand is required".
     if (argc > 1 && argv[1][0] != '-' && !runners.count(argv[1])) {
-        std::cerr << "gruscope-cli: unknown subcommand '" << argv[1] << "'; allowed are run, eligibility and version\n";
+        std::cerr << "gruscope-cli: unknown subcommand '" << argv[1] << "'; allowed are run, eligibility, inspect, diff, convert and version\n";
         return cli::kExitBadInput;
     }
     try {

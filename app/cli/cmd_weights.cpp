@@ -1,0 +1,270 @@
+// gruscope-cli inspect / diff / convert: weight files as a user debugging them wants to see them.
+#include "cli_common.h"
+#include "commands.h"
+#include "layer_source.h"
+
+#include "gruscope/error.h"
+#include "gruscope/inspect.h"
+#include "gruscope/weightwriter.h"
+
+#include <nlohmann/json.hpp>
+
+#include <iomanip>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+namespace cli {
+
+using namespace gruscope;
+using ojson = nlohmann::ordered_json;
+
+namespace {
+
+const char* severityName(Diagnostic::Severity s)
+{
+    return s == Diagnostic::Severity::Error ? "error" : s == Diagnostic::Severity::Warning ? "warning" : "info";
+}
+
+ojson statsJson(const TensorStats& s)
+{
+    ojson j;
+    j["name"] = s.name;
+    j["shape"] = s.shape;
+    j["min"] = s.min;
+    j["max"] = s.max;
+    j["mean"] = s.mean;
+    j["std"] = s.stddev;
+    j["norm"] = s.norm;
+    j["nan"] = s.nanCount;
+    j["inf"] = s.infCount;
+    if (!s.firstNonFinite.empty())
+        j["first_non_finite"] = s.firstNonFinite;
+    j["histogram"] = {{"min", s.histMin}, {"max", s.histMax}, {"counts", s.histogram}};
+    return j;
+}
+
+std::string fmt(double v)
+{
+    std::ostringstream o;
+    o << std::setprecision(4) << v;
+    return o.str();
+}
+
+struct InspectArgs {
+    std::string file, layer;
+    bool json = false, tree = false, quiet = false;
+};
+
+int inspectCommand(const InspectArgs& a)
+{
+    const WeightFileInfo info = openWeightFile(a.file);
+    ojson j;
+    j["file"] = a.file;
+    j["format"] = weightFormatName(info.format);
+    j["format_detail"] = info.formatDetail;
+    j["keras_version"] = info.kerasVersion;
+    j["layers"] = ojson::array();
+    std::ostringstream o;
+    o << a.file << ": " << info.formatDetail << "\n";
+    o << info.layers.size() << " GRU layer(s)\n";
+    for (const auto& L : info.layers) {
+        if (!a.layer.empty() && L.name != a.layer && L.wrapper != a.layer)
+            continue;
+        ojson lj;
+        lj["name"] = L.name;
+        lj["kind"] = L.kind;
+        lj["group"] = L.group;
+        lj["tensors"] = L.tensors;
+        lj["kernel_shape"] = L.kernelShape;
+        lj["recurrent_kernel_shape"] = L.recurrentShape;
+        lj["bias_shape"] = L.biasShape;
+        lj["dtype"] = L.dtype;
+        lj["config_from_file"] = L.configFromFile;
+        lj["config"] = ojson::parse(configToJson(L.config));
+        if (!L.wrapper.empty())
+            lj["bidirectional"] = {{"wrapper", L.wrapper}, {"direction", L.direction}, {"merge_mode", L.mergeMode}};
+        o << "\n" << L.name << "  [" << L.kind << (L.wrapper.empty() ? "" : ", " + L.direction + " half of " + L.wrapper + ", merge " + L.mergeMode)
+          << "]\n  tensors   " << L.group << "\n  shapes    kernel " << shapeToString(L.kernelShape) << ", recurrent_kernel "
+          << shapeToString(L.recurrentShape) << ", bias " << (L.biasShape.empty() ? "none" : shapeToString(L.biasShape)) << " ("
+          << L.dtype << ")\n  arguments units=" << L.config.units << " activation=" << L.config.activation
+          << " recurrent_activation=" << L.config.recurrent_activation << " reset_after=" << (L.config.reset_after ? "True" : "False")
+          << " use_bias=" << (L.config.use_bias ? "True" : "False") << " return_sequences=" << (L.config.return_sequences ? "True" : "False")
+          << " go_backwards=" << (L.config.go_backwards ? "True" : "False") << " (" << flavorName(L.config.flavor)
+          << (L.configFromFile ? ", from the file" : ", inferred") << ")\n";
+
+        std::vector<Diagnostic> diags = checkLayer(L, info.kerasVersion);
+        Inspection ins;
+        try {
+            const GruWeights w = readGruWeights(info, L);
+            ins = inspectWeights(L.config, w, L.name);
+            diags.insert(diags.end(), ins.diagnostics.begin(), ins.diagnostics.end());
+        } catch (const Error& e) {
+            diags.push_back({Diagnostic::Severity::Error, L.group, e.what()});
+        }
+        lj["tensors_stats"] = ojson::array();
+        for (const auto& s : ins.tensors)
+            lj["tensors_stats"].push_back(statsJson(s));
+        lj["gate_blocks"] = ojson::array();
+        for (const auto& s : ins.blocks)
+            lj["gate_blocks"].push_back(statsJson(s));
+        o << "  " << std::left << std::setw(28) << "block" << std::right << std::setw(10) << "min" << std::setw(10) << "max"
+          << std::setw(10) << "mean" << std::setw(10) << "std" << std::setw(10) << "norm" << std::setw(6) << "NaN" << std::setw(6)
+          << "Inf" << "\n";
+        for (const auto& s : ins.blocks)
+            o << "  " << std::left << std::setw(28) << s.name << std::right << std::setw(10) << fmt(s.min) << std::setw(10) << fmt(s.max)
+              << std::setw(10) << fmt(s.mean) << std::setw(10) << fmt(s.stddev) << std::setw(10) << fmt(s.norm) << std::setw(6)
+              << s.nanCount << std::setw(6) << s.infCount << "\n";
+        lj["diagnostics"] = ojson::array();
+        for (const auto& d : diags) {
+            lj["diagnostics"].push_back({{"severity", severityName(d.severity)}, {"where", d.where}, {"message", d.message}});
+            o << "  " << severityName(d.severity) << ": " << d.message << "\n";
+        }
+        j["layers"].push_back(lj);
+    }
+    j["diagnostics"] = ojson::array();
+    for (const auto& d : info.diagnostics) {
+        j["diagnostics"].push_back({{"severity", severityName(d.severity)}, {"where", d.where}, {"message", d.message}});
+        o << severityName(d.severity) << ": " << d.where << ": " << d.message << "\n";
+    }
+    if (!info.modelConfigJson.empty()) {
+        try {
+            j["model_config"] = ojson::parse(info.modelConfigJson);
+        } catch (const std::exception&) {
+            j["model_config"] = info.modelConfigJson;
+        }
+    }
+    if (a.tree) {
+        j["tree"] = describeFileTree(a.file);
+        o << "\nfile tree:\n";
+        for (const auto& line : j["tree"])
+            o << "  " << line.get<std::string>() << "\n";
+        if (!info.modelConfigJson.empty())
+            o << "\nmodel config:\n" << j["model_config"].dump(2) << "\n";
+    }
+    std::cout << (a.json ? j.dump(2) + "\n" : o.str());
+    return kExitOk;
+}
+
+struct DiffArgs {
+    std::string a, b, layer, layerB;
+    double tolerance = 0.0;
+    bool json = false;
+};
+
+int diffCommand(const DiffArgs& args)
+{
+    const LayerChoice ca = chooseLayer(args.a, args.layer);
+    const LayerChoice cb = chooseLayer(args.b, args.layerB.empty() ? args.layer : args.layerB);
+    if (ca.layers.size() != cb.layers.size())
+        throw Error(ErrorCode::InvalidArgument, "cannot compare a Bidirectional with a single GRU; name one half with --layer");
+    ojson j = ojson::array();
+    std::ostringstream o;
+    bool identical = true;
+    for (size_t k = 0; k < ca.layers.size(); ++k) {
+        const GruWeights wa = readGruWeights(ca.file, *ca.layers[k]);
+        const GruWeights wb = readGruWeights(cb.file, *cb.layers[k]);
+        const WeightDiff d = diffWeights(wa, wb, args.tolerance);
+        identical &= d.identical;
+        ojson lj;
+        lj["a"] = ca.layers[k]->name;
+        lj["b"] = cb.layers[k]->name;
+        lj["identical"] = d.identical;
+        lj["blocks"] = ojson::array();
+        o << ca.layers[k]->name << " (" << args.a << ") vs " << cb.layers[k]->name << " (" << args.b << "): "
+          << (d.identical ? "identical" : "different") << "\n";
+        o << "  " << std::left << std::setw(28) << "block" << std::right << std::setw(12) << "max|Δ|" << std::setw(12) << "rel.norm"
+          << std::setw(10) << "changed" << std::setw(8) << "flips" << "\n";
+        for (const auto& bd : d.blocks) {
+            lj["blocks"].push_back({{"name", bd.name}, {"max_abs", bd.maxAbs}, {"rel_norm", bd.relNorm}, {"changed", bd.changed},
+                                    {"sign_flips", bd.signFlips}, {"count", bd.count}});
+            o << "  " << std::left << std::setw(28) << bd.name << std::right << std::setw(12) << fmt(bd.maxAbs) << std::setw(12)
+              << fmt(bd.relNorm) << std::setw(10) << bd.changed << std::setw(8) << bd.signFlips << "\n";
+        }
+        lj["most_changed_units"] = ojson::array();
+        o << "  most changed units:";
+        for (const auto& u : d.mostChanged) {
+            lj["most_changed_units"].push_back({{"unit", u.unit}, {"norm", u.norm}});
+            if (u.norm > 0)
+                o << " " << u.unit << " (" << fmt(u.norm) << ")";
+        }
+        o << "\n";
+        j.push_back(lj);
+    }
+    std::cout << (args.json ? j.dump(2) + "\n" : o.str());
+    return kExitOk;
+}
+
+struct ConvertArgs {
+    std::string in, out, layer, config, flavor;
+};
+
+int convertCommand(const ConvertArgs& a)
+{
+    const auto format = writeFormatFromPath(a.out);
+    if (!format)
+        throw UsageError{a.out + ": the output format comes from its name: .weights.h5, .keras, .h5, .npz or .safetensors"};
+    const LayerChoice c = chooseLayer(a.in, a.layer);
+    if (c.layers.size() != 1)
+        throw Error(ErrorCode::Unsupported, "writing a Bidirectional is not supported; convert one half with --layer " +
+                                                c.layers[0]->name + " (or its backward half)");
+    GruConfig config = c.layers[0]->config;
+    if (!a.config.empty())
+        config = loadConfig(a.config, parseFlavor(a.flavor), false);
+    else if (const auto f = parseFlavor(a.flavor))
+        config.flavor = *f;
+    // The target decides the dialect: tf.keras for legacy .h5, Keras 3 for .keras/.weights.h5.
+    if (*format == WriteFormat::LegacyH5)
+        config.flavor = Flavor::TfKeras;
+    else if (*format == WriteFormat::Keras3Archive || *format == WriteFormat::Keras3WeightsH5) {
+        if (config.time_major)
+            throw Error(ErrorCode::Unsupported, "time_major=True has no Keras 3 equivalent; convert to .h5 (tf.keras) instead");
+        config.flavor = Flavor::Keras3;
+    }
+    const GruWeights w = readGruWeights(c.file, *c.layers[0]);
+    requireValidConfig(config);
+    checkWeights(config, w);
+    writeGruWeights(a.out, *format, config, w);
+    std::cout << "wrote " << a.out << " (" << writeFormatName(*format) << ") from " << c.layers[0]->name << " in " << a.in << "\n";
+    return kExitOk;
+}
+
+} // namespace
+
+Runner addInspectCommand(CLI::App& app)
+{
+    auto args = std::make_shared<InspectArgs>();
+    CLI::App* cmd = app.add_subcommand("inspect", "List a weight file's GRU layers with their arguments, statistics and problems");
+    cmd->add_option("file", args->file, "A Keras (.h5, .keras, .weights.h5), PyTorch (.safetensors, .npz) or NumPy (.npz) file")->required();
+    cmd->add_option("--layer", args->layer, "Only this layer (or Bidirectional wrapper)");
+    cmd->add_flag("--tree", args->tree, "Also print the file's HDF5 tree with attributes and the model config");
+    cmd->add_flag("--json", args->json, "Print JSON");
+    return [args] { return inspectCommand(*args); };
+}
+
+Runner addDiffCommand(CLI::App& app)
+{
+    auto args = std::make_shared<DiffArgs>();
+    CLI::App* cmd = app.add_subcommand("diff", "Compare the weights of two GRU layers, per gate block");
+    cmd->add_option("a", args->a, "First weight file")->required();
+    cmd->add_option("b", args->b, "Second weight file")->required();
+    cmd->add_option("--layer", args->layer, "Layer to compare (in both files)");
+    cmd->add_option("--layer-b", args->layerB, "Layer in the second file when its name differs");
+    cmd->add_option("--tolerance", args->tolerance, "Entries differing by less than this count as unchanged")->capture_default_str();
+    cmd->add_flag("--json", args->json, "Print JSON");
+    return [args] { return diffCommand(*args); };
+}
+
+Runner addConvertCommand(CLI::App& app)
+{
+    auto args = std::make_shared<ConvertArgs>();
+    CLI::App* cmd = app.add_subcommand("convert", "Write one GRU layer in another format (.weights.h5, .keras, .h5, .npz, .safetensors)");
+    cmd->add_option("in", args->in, "Input weight file")->required();
+    cmd->add_option("out", args->out, "Output file; its name decides the format")->required();
+    cmd->add_option("--layer", args->layer, "Layer to convert when the file holds several");
+    cmd->add_option("--config", args->config, "Use these arguments instead of the file's");
+    cmd->add_option("--flavor", args->flavor, "keras3 or tf_keras");
+    return [args] { return convertCommand(*args); };
+}
+
+} // namespace cli

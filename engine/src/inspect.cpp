@@ -1,0 +1,210 @@
+#include "gruscope/inspect.h"
+
+#include "gruscope/error.h"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+
+namespace gruscope {
+namespace {
+
+const char* kGate[3] = {"z", "r", "h"};
+
+// Element accessor over a rectangular sub-block of a row-major (rows × cols) tensor.
+struct Block {
+    const ArrayF* a;
+    int64_t row0, rows, col0, cols, stride;
+    float at(int64_t i, int64_t j) const { return a->data[size_t((row0 + i) * stride + col0 + j)]; }
+};
+
+TensorStats stats(const std::string& name, const Block& b, int bins)
+{
+    TensorStats s;
+    s.name = name;
+    s.shape = b.rows == 1 && b.row0 == 0 && b.a->rank() == 1 ? Shape{b.cols} : Shape{b.rows, b.cols};
+    s.count = b.rows * b.cols;
+    double sum = 0, sumSq = 0;
+    int64_t finite = 0;
+    s.min = INFINITY;
+    s.max = -INFINITY;
+    for (int64_t i = 0; i < b.rows; ++i)
+        for (int64_t j = 0; j < b.cols; ++j) {
+            const double v = b.at(i, j);
+            if (std::isnan(v) || std::isinf(v)) {
+                (std::isnan(v) ? s.nanCount : s.infCount)++;
+                if (s.firstNonFinite.empty())
+                    s.firstNonFinite = b.rows == 1 && s.shape.size() == 1 ? "[" + std::to_string(j) + "]"
+                                                                          : "[" + std::to_string(i) + ", " + std::to_string(j) + "]";
+                continue;
+            }
+            ++finite;
+            sum += v;
+            sumSq += v * v;
+            s.min = std::min(s.min, v);
+            s.max = std::max(s.max, v);
+        }
+    if (finite == 0) {
+        s.min = s.max = 0;
+        return s;
+    }
+    s.mean = sum / double(finite);
+    s.stddev = std::sqrt(std::max(0.0, sumSq / double(finite) - s.mean * s.mean));
+    s.norm = std::sqrt(sumSq);
+    s.histMin = s.min;
+    s.histMax = s.max;
+    s.histogram.assign(size_t(std::max(bins, 1)), 0);
+    const double width = (s.max - s.min) / double(s.histogram.size());
+    for (int64_t i = 0; i < b.rows; ++i)
+        for (int64_t j = 0; j < b.cols; ++j) {
+            const double v = b.at(i, j);
+            if (!std::isfinite(v))
+                continue;
+            size_t k = width > 0 ? size_t((v - s.min) / width) : 0;
+            s.histogram[std::min(k, s.histogram.size() - 1)]++;
+        }
+    return s;
+}
+
+} // namespace
+
+Inspection inspectWeights(const GruConfig& c, const GruWeights& w, const std::string& where, int bins)
+{
+    Inspection ins;
+    const int64_t U = w.units(), G = 3 * U;
+    auto whole = [&](const char* name, const ArrayF& a) {
+        if (a.data.empty())
+            return;
+        const int64_t cols = a.shape.back(), rows = a.size() / std::max<int64_t>(cols, 1);
+        ins.tensors.push_back(stats(name, Block{&a, 0, rows, 0, cols, cols}, bins));
+    };
+    whole("kernel", w.kernel);
+    whole("recurrent_kernel", w.recurrentKernel);
+    whole("bias", w.bias);
+
+    auto blocks = [&](const std::string& tensor, const ArrayF& a, int64_t row0, int64_t rows, const std::string& rowName) {
+        for (int g = 0; g < 3; ++g) {
+            const std::string name = tensor + "[" + (rowName.empty() ? "" : rowName + ", ") + kGate[g] + "]";
+            TensorStats s = stats(name, Block{&a, row0, rows, g * U, U, G}, bins);
+            const std::string what = where + ": " + name;
+            if (s.nanCount || s.infCount)
+                ins.diagnostics.push_back({Diagnostic::Severity::Error, what,
+                                           std::to_string(s.nanCount) + " NaN and " + std::to_string(s.infCount) +
+                                               " Inf values, the first at " + s.firstNonFinite + " of the block"});
+            else if (s.count > 1 && s.min == 0 && s.max == 0 && tensor != "bias")
+                ins.diagnostics.push_back({Diagnostic::Severity::Warning, what,
+                                           "every weight of the " + std::string(kGate[g]) + " gate block is zero (an untrained or pruned gate?)"});
+            else if (s.count > 1 && s.min == s.max && tensor != "bias")
+                ins.diagnostics.push_back({Diagnostic::Severity::Warning, what,
+                                           "every weight of the block equals " + std::to_string(s.min) + " (a constant block)"});
+            ins.blocks.push_back(std::move(s));
+        }
+    };
+    if (U > 0 && w.kernel.rank() == 2)
+        blocks("kernel", w.kernel, 0, w.kernel.shape[0], "");
+    if (U > 0 && w.recurrentKernel.rank() == 2)
+        blocks("recurrent_kernel", w.recurrentKernel, 0, U, "");
+    if (U > 0 && w.bias.size() == 2 * G) {
+        blocks("bias", w.bias, 0, 1, "input");
+        blocks("bias", w.bias, 1, 1, "recurrent");
+    } else if (U > 0 && w.bias.size() == G) {
+        blocks("bias", w.bias, 0, 1, "");
+    }
+    try {
+        checkWeights(c, w);
+    } catch (const Error& e) {
+        if (e.code() == ErrorCode::ShapeMismatch)
+            ins.diagnostics.push_back({Diagnostic::Severity::Error, where, e.what()});
+    }
+    return ins;
+}
+
+std::vector<Diagnostic> checkLayer(const GruLayerInfo& L, const std::string& kerasVersion)
+{
+    std::vector<Diagnostic> d;
+    const std::string where = L.group.empty() ? L.name : L.group;
+    const int64_t U = L.config.units, G = 3 * U;
+    if (L.recurrentShape != Shape{U, G})
+        d.push_back({Diagnostic::Severity::Error, where, "recurrent kernel " + shapeToString(L.recurrentShape) + " does not fit units=" +
+                                                              std::to_string(U) + " (expected " + shapeToString({U, G}) + ")"});
+    if (L.kernelShape.size() != 2 || L.kernelShape[1] != G)
+        d.push_back({Diagnostic::Severity::Error, where, "kernel " + shapeToString(L.kernelShape) + " does not fit units=" +
+                                                              std::to_string(U) + " (expected (input_size, " + std::to_string(G) + "))"});
+    if (L.kind == "GRU" && L.config.use_bias) {
+        const Shape want = L.config.reset_after ? Shape{2, G} : Shape{G};
+        if (L.biasShape != want)
+            d.push_back({Diagnostic::Severity::Error, where,
+                         "bias " + shapeToString(L.biasShape) + " but the config says reset_after=" +
+                             (L.config.reset_after ? "True (expects (2, 3U))" : "False (expects (3U,))") +
+                             (L.biasShape == Shape{2, G}   ? ": a (2, 3U) bias means reset_after=True"
+                              : L.biasShape == Shape{G}    ? ": a (3U,) bias means reset_after=False"
+                                                           : "")});
+    }
+    if (!L.config.use_bias && !L.biasShape.empty())
+        d.push_back({Diagnostic::Severity::Error, where, "use_bias=False but the file holds a bias " + shapeToString(L.biasShape)});
+    if (L.dtype == "float16" || L.dtype == "bfloat16" || L.dtype == "float64")
+        d.push_back({Diagnostic::Severity::Info, where,
+                     "weights stored as " + L.dtype + ", converted to float32" +
+                         (L.dtype == "float64" ? " (rounded)" : " (exactly)")});
+    if (L.kind == "CuDNNGRU")
+        d.push_back({Diagnostic::Severity::Info, where, "legacy CuDNNGRU layout: converted to GRU(reset_after=True) as Keras loads it"});
+    if (L.config.flavor == Flavor::TfKeras && kerasVersion.rfind("3.", 0) != 0)
+        d.push_back({Diagnostic::Severity::Info, where,
+                     "a tf.keras configuration: Keras 3 refuses its time_major key (keras-team/keras#20750) and reads "
+                     "hard_sigmoid as x/6 + 0.5 instead of 0.2x + 0.5" +
+                         std::string(L.config.recurrent_activation == "hard_sigmoid" ? " — this layer uses hard_sigmoid" : "")});
+    for (const auto& a : L.assumptions)
+        d.push_back({Diagnostic::Severity::Info, where, "assumed: " + a});
+    return d;
+}
+
+WeightDiff diffWeights(const GruWeights& a, const GruWeights& b, double tol, int topUnits)
+{
+    auto same = [](const ArrayF& x, const ArrayF& y) { return x.shape == y.shape; };
+    if (!same(a.kernel, b.kernel) || !same(a.recurrentKernel, b.recurrentKernel) || !same(a.bias, b.bias))
+        throw Error(ErrorCode::ShapeMismatch, "cannot compare weights of different shapes: kernel " + shapeToString(a.kernel.shape) +
+                                                  " vs " + shapeToString(b.kernel.shape) + ", recurrent_kernel " +
+                                                  shapeToString(a.recurrentKernel.shape) + " vs " + shapeToString(b.recurrentKernel.shape) +
+                                                  ", bias " + shapeToString(a.bias.shape) + " vs " + shapeToString(b.bias.shape));
+    WeightDiff d;
+    const int64_t U = a.units(), G = 3 * U;
+    std::vector<double> unitSq(size_t(U), 0.0);
+    auto block = [&](const std::string& name, const ArrayF& x, const ArrayF& y, int64_t row0, int64_t rows) {
+        for (int g = 0; g < 3; ++g) {
+            BlockDiff bd;
+            bd.name = name + kGate[g] + "]";
+            double diffSq = 0, normSq = 0;
+            for (int64_t i = row0; i < row0 + rows; ++i)
+                for (int64_t j = g * U; j < (g + 1) * U; ++j) {
+                    const double p = x.data[size_t(i * G + j)], q = y.data[size_t(i * G + j)];
+                    const double delta = std::abs(p - q);
+                    bd.maxAbs = std::max(bd.maxAbs, std::isnan(delta) ? INFINITY : delta);
+                    diffSq += delta * delta;
+                    normSq += p * p;
+                    bd.changed += delta > tol || (std::isnan(p) != std::isnan(q));
+                    bd.signFlips += (p > 0 && q < 0) || (p < 0 && q > 0);
+                    ++bd.count;
+                    unitSq[size_t(j - g * U)] += delta * delta;
+                }
+            bd.relNorm = normSq > 0 ? std::sqrt(diffSq / normSq) : (diffSq > 0 ? INFINITY : 0.0);
+            d.identical &= bd.changed == 0;
+            d.blocks.push_back(bd);
+        }
+    };
+    block("kernel[", a.kernel, b.kernel, 0, a.kernel.rank() == 2 ? a.kernel.shape[0] : 0);
+    block("recurrent_kernel[", a.recurrentKernel, b.recurrentKernel, 0, U);
+    if (a.bias.size() == 2 * G) {
+        block("bias[input, ", a.bias, b.bias, 0, 1);
+        block("bias[recurrent, ", a.bias, b.bias, 1, 1);
+    } else if (a.bias.size() == G) {
+        block("bias[", a.bias, b.bias, 0, 1);
+    }
+    for (int64_t u = 0; u < U; ++u)
+        d.mostChanged.push_back({u, std::sqrt(unitSq[size_t(u)])});
+    std::stable_sort(d.mostChanged.begin(), d.mostChanged.end(), [](const UnitChange& x, const UnitChange& y) { return x.norm > y.norm; });
+    if (int64_t(d.mostChanged.size()) > topUnits)
+        d.mostChanged.resize(size_t(topUnits));
+    return d;
+}
+
+} // namespace gruscope
