@@ -78,4 +78,9 @@ WeightFileInfo openWeightFile(const std::string& path, const WeightReadLimits& l
 // concatenated, float16/bfloat16/float64 to float32.
 GruWeights readGruWeights(const WeightFileInfo& file, const GruLayerInfo& layer, const WeightReadLimits& limits = {});
 
+// The file's HDF5 tree (or, for a .keras archive, its members and the tree of model.weights.h5):
+// one line per group or dataset, with shapes, dtypes and attributes (long values shortened).
+// At most `maxLines` lines; a final line says how many were left out.
+std::vector<std::string> describeFileTree(const std::string& path, int maxLines = 500);
+
 } // namespace gruscope
