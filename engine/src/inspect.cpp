@@ -20,49 +20,57 @@ struct Block {
 
 TensorStats stats(const std::string& name, const Block& b, int bins)
 {
+    // Two passes over contiguous row segments: moments and extremes, then the histogram.
     TensorStats s;
     s.name = name;
     s.shape = b.rows == 1 && b.row0 == 0 && b.a->rank() == 1 ? Shape{b.cols} : Shape{b.rows, b.cols};
     s.count = b.rows * b.cols;
     double sum = 0, sumSq = 0;
+    float mn = INFINITY, mx = -INFINITY;
     int64_t finite = 0;
-    s.min = INFINITY;
-    s.max = -INFINITY;
-    for (int64_t i = 0; i < b.rows; ++i)
+    for (int64_t i = 0; i < b.rows; ++i) {
+        const float* row = b.a->data.data() + (b.row0 + i) * b.stride + b.col0;
+        double rs = 0, rsq = 0;
         for (int64_t j = 0; j < b.cols; ++j) {
-            const double v = b.at(i, j);
-            if (std::isnan(v) || std::isinf(v)) {
+            const float v = row[j];
+            if (!std::isfinite(v)) {
                 (std::isnan(v) ? s.nanCount : s.infCount)++;
                 if (s.firstNonFinite.empty())
-                    s.firstNonFinite = b.rows == 1 && s.shape.size() == 1 ? "[" + std::to_string(j) + "]"
-                                                                          : "[" + std::to_string(i) + ", " + std::to_string(j) + "]";
+                    s.firstNonFinite = s.shape.size() == 1 ? "[" + std::to_string(j) + "]"
+                                                           : "[" + std::to_string(i) + ", " + std::to_string(j) + "]";
                 continue;
             }
-            ++finite;
-            sum += v;
-            sumSq += v * v;
-            s.min = std::min(s.min, v);
-            s.max = std::max(s.max, v);
+            rs += v;
+            rsq += double(v) * v;
+            mn = std::min(mn, v);
+            mx = std::max(mx, v);
         }
-    if (finite == 0) {
-        s.min = s.max = 0;
-        return s;
+        sum += rs;
+        sumSq += rsq;
     }
+    finite = s.count - s.nanCount - s.infCount;
+    if (finite == 0)
+        return s;
+    s.min = mn;
+    s.max = mx;
     s.mean = sum / double(finite);
     s.stddev = std::sqrt(std::max(0.0, sumSq / double(finite) - s.mean * s.mean));
     s.norm = std::sqrt(sumSq);
     s.histMin = s.min;
     s.histMax = s.max;
     s.histogram.assign(size_t(std::max(bins, 1)), 0);
-    const double width = (s.max - s.min) / double(s.histogram.size());
-    for (int64_t i = 0; i < b.rows; ++i)
+    const int64_t nb = int64_t(s.histogram.size());
+    const float scale = mx > mn ? float(nb) / (mx - mn) : 0.0f;
+    for (int64_t i = 0; i < b.rows; ++i) {
+        const float* row = b.a->data.data() + (b.row0 + i) * b.stride + b.col0;
         for (int64_t j = 0; j < b.cols; ++j) {
-            const double v = b.at(i, j);
+            const float v = row[j];
             if (!std::isfinite(v))
                 continue;
-            size_t k = width > 0 ? size_t((v - s.min) / width) : 0;
-            s.histogram[std::min(k, s.histogram.size() - 1)]++;
+            const int64_t k = int64_t((v - mn) * scale);
+            s.histogram[size_t(std::clamp<int64_t>(k, 0, nb - 1))]++;
         }
+    }
     return s;
 }
 
