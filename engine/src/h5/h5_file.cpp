@@ -13,15 +13,15 @@ namespace {
 
 std::recursive_mutex& hdf5Mutex()
 {
-    static std::recursive_mutex m; // serial libhdf5: one caller at a time
-    return m;
+    return libraryMutex();
 }
 
 using Lock = std::lock_guard<std::recursive_mutex>;
 
 void silenceHdf5()
 {
-    static const bool once = [] {
+    // A thread-safe libhdf5 keeps the error stack's auto-print setting per thread.
+    thread_local const bool once = [] {
         H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); // errors become our messages, not stderr noise
         return true;
     }();
@@ -82,6 +82,12 @@ std::string joinPath(const std::vector<std::string>& parts, size_t n)
 }
 
 } // namespace
+
+std::recursive_mutex& libraryMutex()
+{
+    static std::recursive_mutex m; // libhdf5 may be built without thread safety: one caller at a time
+    return m;
+}
 
 struct File::Impl {
     std::string name;

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -75,6 +76,9 @@ private:
     explicit File(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> m_impl;
 };
+
+// The one lock around every libhdf5 call in GruScope (reader and writer).
+std::recursive_mutex& libraryMutex();
 
 // True when the first bytes are an HDF5 signature (at offset 0, 512, 1024, ...; user blocks).
 bool looksLikeHdf5(const std::byte* data, size_t size);
