@@ -6,6 +6,7 @@
 
 #include "gruscope/bidirectional.h"
 #include "gruscope/error.h"
+#include "gruscope/input_files.h"
 #include "gruscope/layer.h"
 #include "gruscope/npy.h"
 
@@ -137,7 +138,18 @@ int runCommand(const RunArgs& a)
     }
 
     CallInputs in;
-    in.x = npy::readNpyAsFloat(a.input);
+    // .npy as given (B, T, I); .csv (one row per step, optional header and sample column) and
+    // .npz (array 'x', 'input' or the first) through the input-file reader.
+    const auto ext = std::filesystem::path(a.input).extension().string();
+    if (ext == ".csv" || ext == ".txt" || ext == ".npz") {
+        InputFile f = readInputFileDetailed(a.input);
+        if (!a.quiet)
+            for (const auto& n : f.notes)
+                printNote(a.input + ": " + n);
+        in.x = std::move(f.x);
+    } else {
+        in.x = npy::readNpyAsFloat(a.input);
+    }
     if (!a.mask.empty())
         in.mask = loadMask(a.mask);
     if (!a.initialState.empty())
@@ -256,7 +268,10 @@ Runner addRunCommand(CLI::App& app)
     cmd->add_option("--weights", args->weights,
                     "Keras .h5/.keras/.weights.h5, PyTorch .safetensors/.npz, or .npz with kernel, recurrent_kernel, bias");
     cmd->add_option("--layer", args->layer, "The GRU (or Bidirectional wrapper) to run when the file holds several");
-    cmd->add_option("--input", args->input, "X.npy: (batch, timesteps, features), or (timesteps, batch, features) with time_major")->required();
+    cmd->add_option("--input", args->input,
+                    "X.npy (batch, timesteps, features) — (timesteps, batch, features) with time_major — or .npz, or .csv "
+                    "(a row per timestep, optional header and sample column)")
+        ->required();
     cmd->add_option("--mask", args->mask, "M.npy: bool or 0/1, (batch, timesteps); 1 keeps a step");
     cmd->add_option("--initial-state", args->initialState, "H0.npy: (batch, units)");
     cmd->add_option("--backend", args->backend, "auto, cpu, reference or cudnn")->capture_default_str();
