@@ -1085,10 +1085,12 @@ ArrayF readNpyAsFloat(const std::string& path, const ReadLimits& limits)
 
 std::vector<std::pair<std::string, NpyArray>> readNpz(const std::string& path, const ReadLimits& limits)
 {
+    uint64_t archiveBytes = 0;
     {
         OpenFile f = openForReading(path); // clear messages for missing files and folders
         if (f.regular && f.size == 0)
             fail(ErrorCode::BadFile, path, "the file is empty (0 bytes), not an .npz archive");
+        archiveBytes = f.regular ? f.size : 0;
     }
     int err = 0;
     std::unique_ptr<zip_t, ZipDiscard> za(zip_open(path.c_str(), ZIP_RDONLY, &err));
@@ -1121,6 +1123,20 @@ std::vector<std::pair<std::string, NpyArray>> readNpz(const std::string& path, c
             fail(ErrorCode::ResourceLimit, what,
                  "the member says it unpacks to " + bytesText(st.size) + ", more than the " + bytesText(cap) +
                      " an array within the limit of " + std::to_string(limits.maxElements) + " elements can take");
+        // Fuzzing fix: zip_open(ZIP_RDONLY) does not check the central directory's sizes against the
+        // file, and the buffer below is allocated (and zeroed) from the declared size: a 1.7 KB .npz
+        // declaring a 1.5 GB member made readNpz take 1.5 GB, or throw std::bad_alloc where memory
+        // is short. A member's compressed bytes must fit in the file, and stored or deflated bytes
+        // cannot unpack to more than 1032 times as many (deflate's largest ratio). Smaller lies are
+        // left to the CRC and size checks after reading, as before.
+        if (archiveBytes > 0 && (st.valid & ZIP_STAT_COMP_SIZE)) {
+            const bool storedOrDeflated = (st.valid & ZIP_STAT_COMP_METHOD) &&
+                                          (st.comp_method == ZIP_CM_STORE || st.comp_method == ZIP_CM_DEFLATE);
+            if (st.comp_size > archiveBytes || (storedOrDeflated && st.size / 1032 > st.comp_size))
+                fail(ErrorCode::BadFile, what,
+                     "the archive says the member unpacks to " + bytesText(st.size) + " from " + bytesText(st.comp_size) +
+                         " in a file of " + bytesText(archiveBytes) + ", which is impossible (the archive is corrupt)");
+        }
         std::unique_ptr<zip_file_t, ZipFileClose> zf(zip_fopen_index(za.get(), zip_uint64_t(i), 0));
         if (!zf)
             fail(ErrorCode::BadFile, what, std::string("cannot unpack the member: ") + zip_strerror(za.get()));

@@ -128,8 +128,12 @@ struct File::Impl {
         H5O_info_t oi{};
         if (H5Oget_info_by_name2(file.get(), path.c_str(), &oi, H5O_INFO_BASIC, H5P_DEFAULT) < 0)
             return Kind::Other;
+        // Fuzzing fix: a group reached by more than one hard link (reference count > 1) is not
+        // followed. Keras and h5py never link a group twice, while a 28 KB file whose groups link
+        // each to the next twice (or to an ancestor: a cycle) made keras3_h5.cpp's walk visit
+        // 2^16 paths, minutes of work. Datasets are leaves and may be linked more than once.
         if (oi.type == H5O_TYPE_GROUP)
-            return Kind::Group;
+            return oi.rc > 1 ? Kind::Other : Kind::Group;
         if (oi.type == H5O_TYPE_DATASET)
             return Kind::Dataset;
         return Kind::Other;
@@ -235,6 +239,11 @@ std::vector<std::string> File::children(const std::string& groupPath) const
         std::string n(size_t(len) + 1, '\0');
         H5Lget_name_by_idx(g.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, n.data(), n.size(), H5P_DEFAULT);
         n.resize(size_t(len));
+        // Fuzzing fix: a corrupt group listed members named "" and "."; group + "/" + "" names the
+        // group itself, so walking the members recursed into the same group 2^16 times. HDF5
+        // allows neither those names nor a '/' in a link name.
+        if (n.empty() || n == "." || n.find('/') != std::string::npos || n.find('\0') != std::string::npos)
+            m_impl->fail("invalid member name '" + n.substr(0, 64) + "' in group '" + groupPath + "' (corrupt file)");
         names.push_back(std::move(n));
     }
     return names;

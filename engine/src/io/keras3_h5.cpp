@@ -13,6 +13,9 @@ namespace gruscope::io {
 
 using nlohmann::json;
 
+bool jsonDeeperThan(const json& root, size_t maxDepth); // keras_config.cpp
+constexpr size_t kMaxModelConfigDepth = 256;
+
 namespace {
 
 // keras.src.utils.naming.to_snake_case
@@ -109,6 +112,14 @@ void readKeras3WeightsH5(const h5::File& f, const json* modelConfig, WeightFileI
         throw Error(ErrorCode::Unsupported, f.name() + ": an HDF5 file with neither Keras 2 attributes (layer_names) nor a "
                                                        "Keras 3 layers/ group: not a Keras weight file");
     std::map<std::string, LayerConfig> byPath;
+    // Fuzzing fix: mapContainer copies layer configs, and copying JSON recurses once per level; a
+    // config.json nested ~100000 deep overflowed the stack. Such a config is ignored, with a warning.
+    if (modelConfig && jsonDeeperThan(*modelConfig, kMaxModelConfigDepth)) {
+        info.diagnostics.push_back({Diagnostic::Severity::Warning, "config.json",
+                                    "the model config is nested more than " + std::to_string(kMaxModelConfigDepth) +
+                                        " levels deep; it is ignored and arguments are inferred"});
+        modelConfig = nullptr;
+    }
     if (modelConfig && modelConfig->is_object() && modelConfig->contains("config")) {
         const json& mc = (*modelConfig)["config"];
         if (mc.is_object() && mc.contains("layers"))
@@ -130,70 +141,80 @@ void readKeras3WeightsH5(const h5::File& f, const json* modelConfig, WeightFileI
     }
 
     for (auto& x : found) {
-        GruLayerInfo L;
-        L.kind = "GRU";
-        L.group = x.group;
-        L.tensors = x.tensors;
-        L.kernelShape = x.k;
-        L.recurrentShape = x.r;
-        L.biasShape = x.b;
-        L.dtype = x.dtype;
-        // Bidirectional halves sit one level below the wrapper's group.
-        std::string layerPath = x.group, direction;
-        for (const char* d : {"forward_layer", "backward_layer"}) {
-            const std::string suffix = std::string("/") + d;
-            if (x.group.size() > suffix.size() && x.group.compare(x.group.size() - suffix.size(), suffix.size(), suffix) == 0) {
-                layerPath = x.group.substr(0, x.group.size() - suffix.size());
-                direction = d[0] == 'f' ? "forward" : "backward";
-            }
-        }
-        const std::string groupName = layerPath.substr(layerPath.rfind('/') + 1);
-        const auto it = byPath.find(layerPath);
-        json gruCfg;
-        std::string layerName = groupName;
-        if (it != byPath.end()) {
-            const LayerConfig& lc = it->second;
-            if (lc.config.contains("name") && lc.config["name"].is_string())
-                layerName = lc.config["name"].get<std::string>();
-            if (!direction.empty() && lc.className == "Bidirectional") {
-                L.wrapper = layerName;
-                L.direction = direction;
-                L.mergeMode = lc.config.contains("merge_mode") && !lc.config["merge_mode"].is_null()
-                                  ? lc.config["merge_mode"].get<std::string>()
-                                  : "none";
-                const char* key = direction == "forward" ? "layer" : "backward_layer";
-                if (lc.config.contains(key) && lc.config[key].contains("config"))
-                    gruCfg = lc.config[key]["config"];
-                else if (direction == "backward" && lc.config.contains("layer") && lc.config["layer"].contains("config")) {
-                    gruCfg = lc.config["layer"]["config"];
-                    gruCfg["go_backwards"] = !gruCfg.value("go_backwards", false);
-                    L.assumptions.push_back("backward layer: the forward layer's config with go_backwards flipped");
+        // Fuzzing fix: the layer configs come from config.json, and a value of an unexpected JSON type
+        // (a numeric merge_mode or inner name, a list where Keras writes a dict, a non-bool
+        // go_backwards, ...) made the .get<>() and value() calls below throw nlohmann::json::type_error
+        // out of openWeightFile. It is a bad file.
+        try {
+            GruLayerInfo L;
+            L.kind = "GRU";
+            L.group = x.group;
+            L.tensors = x.tensors;
+            L.kernelShape = x.k;
+            L.recurrentShape = x.r;
+            L.biasShape = x.b;
+            L.dtype = x.dtype;
+            // Bidirectional halves sit one level below the wrapper's group.
+            std::string layerPath = x.group, direction;
+            for (const char* d : {"forward_layer", "backward_layer"}) {
+                const std::string suffix = std::string("/") + d;
+                if (x.group.size() > suffix.size() && x.group.compare(x.group.size() - suffix.size(), suffix.size(), suffix) == 0) {
+                    layerPath = x.group.substr(0, x.group.size() - suffix.size());
+                    direction = d[0] == 'f' ? "forward" : "backward";
                 }
-                const std::string inner = gruCfg.is_object() && gruCfg.contains("name") ? gruCfg["name"].get<std::string>() : "";
-                layerName += "/" + (inner.empty() ? direction : inner.rfind(direction, 0) == 0 ? inner : direction + "_" + inner);
-            } else if (lc.className == "GRU") {
-                gruCfg = lc.config;
             }
-        } else if (!direction.empty()) {
-            L.wrapper = groupName;
-            L.direction = direction;
-            L.mergeMode = "concat";
-            layerName += "/" + direction;
-            L.assumptions.push_back("Bidirectional merge_mode unknown without the model config: concat (the default) assumed");
-        }
-        L.name = layerName;
-        if (gruCfg.is_object()) {
-            L.config = gruConfigFromKeras("GRU", gruCfg, Flavor::Keras3, L.assumptions, info.diagnostics, x.group);
-            L.configFromFile = true;
-        } else {
-            L.config = inferGruConfig(x.k, x.r, x.b, Flavor::Keras3, L.assumptions);
-            if (direction == "backward") {
-                L.config.go_backwards = true;
-                L.assumptions.push_back("backward half of a Bidirectional: go_backwards=True");
+            const std::string groupName = layerPath.substr(layerPath.rfind('/') + 1);
+            const auto it = byPath.find(layerPath);
+            json gruCfg;
+            std::string layerName = groupName;
+            if (it != byPath.end()) {
+                const LayerConfig& lc = it->second;
+                if (lc.config.contains("name") && lc.config["name"].is_string())
+                    layerName = lc.config["name"].get<std::string>();
+                if (!direction.empty() && lc.className == "Bidirectional") {
+                    L.wrapper = layerName;
+                    L.direction = direction;
+                    L.mergeMode = lc.config.contains("merge_mode") && !lc.config["merge_mode"].is_null()
+                                      ? lc.config["merge_mode"].get<std::string>()
+                                      : "none";
+                    const char* key = direction == "forward" ? "layer" : "backward_layer";
+                    if (lc.config.contains(key) && lc.config[key].contains("config"))
+                        gruCfg = lc.config[key]["config"];
+                    else if (direction == "backward" && lc.config.contains("layer") && lc.config["layer"].contains("config")) {
+                        gruCfg = lc.config["layer"]["config"];
+                        gruCfg["go_backwards"] = !gruCfg.value("go_backwards", false);
+                        L.assumptions.push_back("backward layer: the forward layer's config with go_backwards flipped");
+                    }
+                    const std::string inner = gruCfg.is_object() && gruCfg.contains("name") ? gruCfg["name"].get<std::string>() : "";
+                    layerName += "/" + (inner.empty() ? direction : inner.rfind(direction, 0) == 0 ? inner : direction + "_" + inner);
+                } else if (lc.className == "GRU") {
+                    gruCfg = lc.config;
+                }
+            } else if (!direction.empty()) {
+                L.wrapper = groupName;
+                L.direction = direction;
+                L.mergeMode = "concat";
+                layerName += "/" + direction;
+                L.assumptions.push_back("Bidirectional merge_mode unknown without the model config: concat (the default) assumed");
             }
+            L.name = layerName;
+            if (gruCfg.is_object()) {
+                L.config = gruConfigFromKeras("GRU", gruCfg, Flavor::Keras3, L.assumptions, info.diagnostics, x.group);
+                L.configFromFile = true;
+            } else {
+                L.config = inferGruConfig(x.k, x.r, x.b, Flavor::Keras3, L.assumptions);
+                if (direction == "backward") {
+                    L.config.go_backwards = true;
+                    L.assumptions.push_back("backward half of a Bidirectional: go_backwards=True");
+                }
+            }
+            L.config.name = L.name;
+            info.layers.push_back(std::move(L));
+        } catch (const json::exception& e) {
+            throw Error(ErrorCode::BadFile, f.name() + ": " + x.group +
+                                                ": the model config of this layer holds a value of an unexpected type (" +
+                                                e.what() + ")");
         }
-        L.config.name = L.name;
-        info.layers.push_back(std::move(L));
     }
     if (info.layers.empty())
         info.diagnostics.push_back({Diagnostic::Severity::Info, "/layers", "no GRU layer in this file"});

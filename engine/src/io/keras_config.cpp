@@ -37,6 +37,26 @@ void collect(const json& node, std::vector<std::pair<std::string, LayerConfig>>&
 
 } // namespace
 
+// Fuzzing fix: nlohmann::json parses any nesting depth without recursion, but copying a value and
+// dump() recurse once per level, so a hostile model config nested ~100000 levels deep overflowed
+// the stack. Readers check the depth with this (iterative) walk before they copy or dump anything.
+// (Declared in legacy_h5.cpp and keras3_h5.cpp; it belongs in weightfile_detail.h.)
+bool jsonDeeperThan(const json& root, size_t maxDepth)
+{
+    std::vector<std::pair<const json*, size_t>> stack{{&root, 1}};
+    while (!stack.empty()) {
+        const auto [j, depth] = stack.back();
+        stack.pop_back();
+        if (!j->is_structured())
+            continue;
+        if (depth > maxDepth)
+            return true;
+        for (const json& child : *j)
+            stack.push_back({&child, depth + 1});
+    }
+    return false;
+}
+
 std::vector<std::pair<std::string, LayerConfig>> collectLayerConfigs(const json& modelConfig)
 {
     std::vector<std::pair<std::string, LayerConfig>> out;

@@ -14,6 +14,9 @@ namespace gruscope::io {
 
 using nlohmann::json;
 
+bool jsonDeeperThan(const json& root, size_t maxDepth); // keras_config.cpp
+constexpr size_t kMaxModelConfigDepth = 256;
+
 namespace {
 
 bool endsWith(const std::string& s, const std::string& suffix)
@@ -113,8 +116,15 @@ void readLegacyH5(const h5::File& f, WeightFileInfo& info)
     if (auto mc = f.string("/", "model_config")) {
         info.modelConfigJson = *mc;
         try {
-            for (auto& [name, lc] : collectLayerConfigs(json::parse(*mc)))
-                configs.emplace(name, std::move(lc));
+            const json parsed = json::parse(*mc);
+            // Fuzzing fix: copying a config nested ~100000 deep (collectLayerConfigs) overflowed the stack.
+            if (jsonDeeperThan(parsed, kMaxModelConfigDepth))
+                info.diagnostics.push_back({Diagnostic::Severity::Warning, "/ model_config",
+                                            "the model config is nested more than " + std::to_string(kMaxModelConfigDepth) +
+                                                " levels deep; it is ignored and arguments are inferred"});
+            else
+                for (auto& [name, lc] : collectLayerConfigs(parsed))
+                    configs.emplace(name, std::move(lc));
         } catch (const json::exception& e) {
             info.diagnostics.push_back({Diagnostic::Severity::Warning, "/ model_config",
                                         std::string("the model config is not valid JSON (") + e.what() + "); arguments are inferred"});
@@ -123,133 +133,142 @@ void readLegacyH5(const h5::File& f, WeightFileInfo& info)
 
     for (const std::string& layerName : *layerNames) {
         const std::string group = joinH5(root, layerName);
-        if (!f.isGroup(group)) {
-            info.diagnostics.push_back({Diagnostic::Severity::Warning, group, "listed in layer_names but the group is missing"});
-            continue;
-        }
-        const auto weightNames = splitStrings(f, group, "weight_names").value_or(std::vector<std::string>{});
-        if (weightNames.empty())
-            continue;
-        const auto cfgIt = configs.find(layerName);
-        const LayerConfig* cfg = cfgIt == configs.end() ? nullptr : &cfgIt->second;
-        const std::string cls = cfg ? cfg->className : "";
+        // Fuzzing fix: the layer configs come from the file, and a value of an unexpected JSON type (a
+        // numeric merge_mode or inner layer name, a non-object inner config, ...) made the .get<>() and
+        // value() calls below throw nlohmann::json::type_error out of openWeightFile. It is a bad file.
+        try {
+            if (!f.isGroup(group)) {
+                info.diagnostics.push_back({Diagnostic::Severity::Warning, group, "listed in layer_names but the group is missing"});
+                continue;
+            }
+            const auto weightNames = splitStrings(f, group, "weight_names").value_or(std::vector<std::string>{});
+            if (weightNames.empty())
+                continue;
+            const auto cfgIt = configs.find(layerName);
+            const LayerConfig* cfg = cfgIt == configs.end() ? nullptr : &cfgIt->second;
+            const std::string cls = cfg ? cfg->className : "";
 
-        // Keras 1: nine arrays per GRU, W/U/b for each gate z, r, h.
-        if (weightNames.size() == 9 && stripTensorSuffix(weightNames[0]).size() >= 4 &&
-            endsWith(stripTensorSuffix(weightNames[0]), "_W_z")) {
+            // Keras 1: nine arrays per GRU, W/U/b for each gate z, r, h.
+            if (weightNames.size() == 9 && stripTensorSuffix(weightNames[0]).size() >= 4 &&
+                endsWith(stripTensorSuffix(weightNames[0]), "_W_z")) {
+                GruLayerInfo L;
+                L.name = layerName;
+                L.kind = "GRU (Keras 1)";
+                L.group = group;
+                for (const auto& w : weightNames)
+                    L.tensors.push_back(joinH5(group, w));
+                const Shape wz = f.datasetInfo(L.tensors[0]).shape, uz = f.datasetInfo(L.tensors[1]).shape;
+                if (wz.size() != 2 || uz.size() != 2) {
+                    info.diagnostics.push_back({Diagnostic::Severity::Warning, group, "Keras 1 GRU arrays with unexpected shapes"});
+                    continue;
+                }
+                L.kernelShape = {wz[0], 3 * wz[1]};
+                L.recurrentShape = {uz[0], 3 * uz[1]};
+                L.biasShape = {3 * wz[1]};
+                L.dtype = f.datasetInfo(L.tensors[0]).typeName;
+                if (cfg) {
+                    L.config = gruConfigFromKeras(cls, cfg->config, flavor, L.assumptions, info.diagnostics, group);
+                    L.configFromFile = true;
+                } else {
+                    L.config = inferGruConfig(L.kernelShape, L.recurrentShape, L.biasShape, flavor, L.assumptions);
+                    L.config.reset_after = false;
+                    L.config.recurrent_activation = "hard_sigmoid";
+                }
+                L.assumptions.push_back("Keras 1 weights: kernel = [W_z | W_r | W_h], recurrent_kernel = [U_z | U_r | U_h], "
+                                        "bias = [b_z | b_r | b_h], as Keras 2 converts them");
+                info.layers.push_back(std::move(L));
+                continue;
+            }
+
+            if (cls == "Bidirectional" || (!cfg && weightNames.size() >= 4 && weightNames.size() % 2 == 0)) {
+                const size_t half = weightNames.size() / 2;
+                auto fw = gruTriple(f, group, weightNames, 0, half);
+                auto bw = gruTriple(f, group, weightNames, half, half);
+                if (fw && bw) {
+                    const json inner = cfg && cfg->config.contains("layer") ? cfg->config["layer"] : json();
+                    const json backInner = cfg && cfg->config.contains("backward_layer") ? cfg->config["backward_layer"] : json();
+                    std::string merge = "concat";
+                    if (cfg && cfg->config.contains("merge_mode"))
+                        merge = cfg->config["merge_mode"].is_null() ? "none" : cfg->config["merge_mode"].get<std::string>();
+                    for (int d = 0; d < 2; ++d) {
+                        const Triple& t = d == 0 ? *fw : *bw;
+                        GruLayerInfo L;
+                        L.kind = "GRU";
+                        L.group = group;
+                        fillShapes(L, t);
+                        L.wrapper = layerName;
+                        L.direction = d == 0 ? "forward" : "backward";
+                        L.mergeMode = merge;
+                        const json& lc = d == 1 && backInner.is_object() ? backInner : inner;
+                        std::string innerName;
+                        if (lc.is_object() && lc.contains("config") && lc["config"].contains("name"))
+                            innerName = lc["config"]["name"].get<std::string>();
+                        // Keras 3 names the halves (forward_gru, backward_gru); tf.keras names only the inner layer.
+                        if (innerName.empty())
+                            L.name = layerName + "/" + L.direction;
+                        else if (innerName.rfind(L.direction, 0) == 0)
+                            L.name = layerName + "/" + innerName;
+                        else
+                            L.name = layerName + "/" + L.direction + "_" + innerName;
+                        if (lc.is_object() && lc.contains("config")) {
+                            const std::string innerCls = lc.value("class_name", std::string("GRU"));
+                            if (innerCls != "GRU" && innerCls != "CuDNNGRU")
+                                break;
+                            L.config = gruConfigFromKeras(innerCls, lc["config"], flavor, L.assumptions, info.diagnostics, group);
+                            L.configFromFile = true;
+                            if (innerCls == "CuDNNGRU")
+                                L.kind = "CuDNNGRU";
+                        } else {
+                            L.config = inferred(t.k, t.r, t.b, L.assumptions);
+                        }
+                        if (d == 1 && !backInner.is_object()) {
+                            // Keras builds the backward layer from the forward config with go_backwards flipped.
+                            L.config.go_backwards = !L.config.go_backwards;
+                            L.assumptions.push_back("backward layer: the forward layer's config with go_backwards flipped, as Keras builds it");
+                        }
+                        L.config.name = L.name;
+                        info.layers.push_back(std::move(L));
+                    }
+                    continue;
+                }
+                if (cls == "Bidirectional") {
+                    info.diagnostics.push_back({Diagnostic::Severity::Info, group, "Bidirectional layer that does not wrap a GRU"});
+                    continue;
+                }
+            }
+
+            const bool gruClass = cls == "GRU" || cls == "CuDNNGRU" || cls == "GRUV2" || cls == "GRUV1";
+            auto t = gruTriple(f, group, weightNames, 0, weightNames.size());
+            if (!t) {
+                if (gruClass)
+                    info.diagnostics.push_back({Diagnostic::Severity::Warning, group,
+                                                "a " + cls + " layer whose tensors do not have GRU shapes (" +
+                                                    std::to_string(weightNames.size()) + " weights)"});
+                continue;
+            }
+            if (cfg && !gruClass)
+                continue; // GRU-shaped tensors in another class (a custom layer): not a GRU
             GruLayerInfo L;
             L.name = layerName;
-            L.kind = "GRU (Keras 1)";
+            L.kind = cls.empty() ? "GRU" : (cls == "CuDNNGRU" ? "CuDNNGRU" : "GRU");
             L.group = group;
-            for (const auto& w : weightNames)
-                L.tensors.push_back(joinH5(group, w));
-            const Shape wz = f.datasetInfo(L.tensors[0]).shape, uz = f.datasetInfo(L.tensors[1]).shape;
-            if (wz.size() != 2 || uz.size() != 2) {
-                info.diagnostics.push_back({Diagnostic::Severity::Warning, group, "Keras 1 GRU arrays with unexpected shapes"});
-                continue;
-            }
-            L.kernelShape = {wz[0], 3 * wz[1]};
-            L.recurrentShape = {uz[0], 3 * uz[1]};
-            L.biasShape = {3 * wz[1]};
-            L.dtype = f.datasetInfo(L.tensors[0]).typeName;
+            fillShapes(L, *t);
             if (cfg) {
-                L.config = gruConfigFromKeras(cls, cfg->config, flavor, L.assumptions, info.diagnostics, group);
+                L.config = gruConfigFromKeras(L.kind == "CuDNNGRU" ? "CuDNNGRU" : cls, cfg->config, flavor, L.assumptions,
+                                              info.diagnostics, group);
                 L.configFromFile = true;
             } else {
-                L.config = inferGruConfig(L.kernelShape, L.recurrentShape, L.biasShape, flavor, L.assumptions);
-                L.config.reset_after = false;
-                L.config.recurrent_activation = "hard_sigmoid";
+                L.config = inferred(t->k, t->r, t->b, L.assumptions);
+                if (L.kind == "CuDNNGRU")
+                    L.assumptions.push_back("a (6U,) bias is the CuDNNGRU layout: converted as Keras converts it");
             }
-            L.assumptions.push_back("Keras 1 weights: kernel = [W_z | W_r | W_h], recurrent_kernel = [U_z | U_r | U_h], "
-                                    "bias = [b_z | b_r | b_h], as Keras 2 converts them");
+            L.config.name = layerName;
             info.layers.push_back(std::move(L));
-            continue;
+        } catch (const json::exception& e) {
+            throw Error(ErrorCode::BadFile, f.name() + ": " + group +
+                                                ": the model config of this layer holds a value of an unexpected type (" +
+                                                e.what() + ")");
         }
-
-        if (cls == "Bidirectional" || (!cfg && weightNames.size() >= 4 && weightNames.size() % 2 == 0)) {
-            const size_t half = weightNames.size() / 2;
-            auto fw = gruTriple(f, group, weightNames, 0, half);
-            auto bw = gruTriple(f, group, weightNames, half, half);
-            if (fw && bw) {
-                const json inner = cfg && cfg->config.contains("layer") ? cfg->config["layer"] : json();
-                const json backInner = cfg && cfg->config.contains("backward_layer") ? cfg->config["backward_layer"] : json();
-                std::string merge = "concat";
-                if (cfg && cfg->config.contains("merge_mode"))
-                    merge = cfg->config["merge_mode"].is_null() ? "none" : cfg->config["merge_mode"].get<std::string>();
-                for (int d = 0; d < 2; ++d) {
-                    const Triple& t = d == 0 ? *fw : *bw;
-                    GruLayerInfo L;
-                    L.kind = "GRU";
-                    L.group = group;
-                    fillShapes(L, t);
-                    L.wrapper = layerName;
-                    L.direction = d == 0 ? "forward" : "backward";
-                    L.mergeMode = merge;
-                    const json& lc = d == 1 && backInner.is_object() ? backInner : inner;
-                    std::string innerName;
-                    if (lc.is_object() && lc.contains("config") && lc["config"].contains("name"))
-                        innerName = lc["config"]["name"].get<std::string>();
-                    // Keras 3 names the halves (forward_gru, backward_gru); tf.keras names only the inner layer.
-                    if (innerName.empty())
-                        L.name = layerName + "/" + L.direction;
-                    else if (innerName.rfind(L.direction, 0) == 0)
-                        L.name = layerName + "/" + innerName;
-                    else
-                        L.name = layerName + "/" + L.direction + "_" + innerName;
-                    if (lc.is_object() && lc.contains("config")) {
-                        const std::string innerCls = lc.value("class_name", std::string("GRU"));
-                        if (innerCls != "GRU" && innerCls != "CuDNNGRU")
-                            break;
-                        L.config = gruConfigFromKeras(innerCls, lc["config"], flavor, L.assumptions, info.diagnostics, group);
-                        L.configFromFile = true;
-                        if (innerCls == "CuDNNGRU")
-                            L.kind = "CuDNNGRU";
-                    } else {
-                        L.config = inferred(t.k, t.r, t.b, L.assumptions);
-                    }
-                    if (d == 1 && !backInner.is_object()) {
-                        // Keras builds the backward layer from the forward config with go_backwards flipped.
-                        L.config.go_backwards = !L.config.go_backwards;
-                        L.assumptions.push_back("backward layer: the forward layer's config with go_backwards flipped, as Keras builds it");
-                    }
-                    L.config.name = L.name;
-                    info.layers.push_back(std::move(L));
-                }
-                continue;
-            }
-            if (cls == "Bidirectional") {
-                info.diagnostics.push_back({Diagnostic::Severity::Info, group, "Bidirectional layer that does not wrap a GRU"});
-                continue;
-            }
-        }
-
-        const bool gruClass = cls == "GRU" || cls == "CuDNNGRU" || cls == "GRUV2" || cls == "GRUV1";
-        auto t = gruTriple(f, group, weightNames, 0, weightNames.size());
-        if (!t) {
-            if (gruClass)
-                info.diagnostics.push_back({Diagnostic::Severity::Warning, group,
-                                            "a " + cls + " layer whose tensors do not have GRU shapes (" +
-                                                std::to_string(weightNames.size()) + " weights)"});
-            continue;
-        }
-        if (cfg && !gruClass)
-            continue; // GRU-shaped tensors in another class (a custom layer): not a GRU
-        GruLayerInfo L;
-        L.name = layerName;
-        L.kind = cls.empty() ? "GRU" : (cls == "CuDNNGRU" ? "CuDNNGRU" : "GRU");
-        L.group = group;
-        fillShapes(L, *t);
-        if (cfg) {
-            L.config = gruConfigFromKeras(L.kind == "CuDNNGRU" ? "CuDNNGRU" : cls, cfg->config, flavor, L.assumptions,
-                                          info.diagnostics, group);
-            L.configFromFile = true;
-        } else {
-            L.config = inferred(t->k, t->r, t->b, L.assumptions);
-            if (L.kind == "CuDNNGRU")
-                L.assumptions.push_back("a (6U,) bias is the CuDNNGRU layout: converted as Keras converts it");
-        }
-        L.config.name = layerName;
-        info.layers.push_back(std::move(L));
     }
     if (info.layers.empty())
         info.diagnostics.push_back({Diagnostic::Severity::Info, root, "no GRU layer in this file"});
