@@ -9,6 +9,8 @@
 #include "gruscope/layer.h"
 #include "gruscope/weightfile.h"
 
+#include <nlohmann/json.hpp>
+
 #include <cmath>
 #include <optional>
 
@@ -24,6 +26,14 @@ inline void exerciseWeightFile(const std::string& path)
         info = openWeightFile(path, limits);
     } catch (const Error&) {
         return;
+    }
+    // What the CLI does with the model config as stored (gruscope-cli weights --json): parse and
+    // write it again. It must not crash on anything openWeightFile passes on.
+    if (!info->modelConfigJson.empty()) {
+        try {
+            (void)nlohmann::ordered_json::parse(info->modelConfigJson).dump();
+        } catch (const nlohmann::json::exception&) {
+        }
     }
     for (const GruLayerInfo& layer : info->layers) {
         FUZZ_CHECK(info->find(layer.name) != nullptr);

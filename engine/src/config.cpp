@@ -380,6 +380,10 @@ ParsedConfig parseConfigJson(const std::string& jsonText, std::optional<Flavor> 
     } catch (const json::parse_error& e) {
         throw Error(ErrorCode::InvalidArgument,
                     what + ": not valid JSON (byte " + std::to_string(e.byte) + "): " + e.what());
+    } catch (const json::exception& e) {
+        // Fuzzing fix: a number too large for a double ("1E39950186302608") is not a parse_error
+        // but out_of_range.406, which escaped parseConfigJson.
+        throw Error(ErrorCode::InvalidArgument, what + ": not valid JSON: " + e.what());
     }
     if (root.is_object() && root.contains("class_name") && root.contains("config") && root["config"].is_object()) {
         const json& cls = root["class_name"];

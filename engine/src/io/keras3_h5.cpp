@@ -113,8 +113,10 @@ void readKeras3WeightsH5(const h5::File& f, const json* modelConfig, WeightFileI
                                                        "Keras 3 layers/ group: not a Keras weight file");
     std::map<std::string, LayerConfig> byPath;
     // Fuzzing fix: mapContainer copies layer configs, and copying JSON recurses once per level; a
-    // config.json nested ~100000 deep overflowed the stack. Such a config is ignored, with a warning.
+    // config.json nested ~100000 deep overflowed the stack. Such a config is ignored, with a warning,
+    // and not passed on in modelConfigJson (whose readers dump it).
     if (modelConfig && jsonDeeperThan(*modelConfig, kMaxModelConfigDepth)) {
+        info.modelConfigJson.clear();
         info.diagnostics.push_back({Diagnostic::Severity::Warning, "config.json",
                                     "the model config is nested more than " + std::to_string(kMaxModelConfigDepth) +
                                         " levels deep; it is ignored and arguments are inferred"});

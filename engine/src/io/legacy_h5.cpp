@@ -117,12 +117,14 @@ void readLegacyH5(const h5::File& f, WeightFileInfo& info)
         info.modelConfigJson = *mc;
         try {
             const json parsed = json::parse(*mc);
-            // Fuzzing fix: copying a config nested ~100000 deep (collectLayerConfigs) overflowed the stack.
-            if (jsonDeeperThan(parsed, kMaxModelConfigDepth))
+            // Fuzzing fix: copying a config nested ~100000 deep (collectLayerConfigs) overflowed the
+            // stack. It is ignored, and not passed on in modelConfigJson (whose readers dump it).
+            if (jsonDeeperThan(parsed, kMaxModelConfigDepth)) {
+                info.modelConfigJson.clear();
                 info.diagnostics.push_back({Diagnostic::Severity::Warning, "/ model_config",
                                             "the model config is nested more than " + std::to_string(kMaxModelConfigDepth) +
                                                 " levels deep; it is ignored and arguments are inferred"});
-            else
+            } else
                 for (auto& [name, lc] : collectLayerConfigs(parsed))
                     configs.emplace(name, std::move(lc));
         } catch (const json::exception& e) {
