@@ -4,6 +4,8 @@
 
 #include <hdf5.h>
 
+#include <algorithm>
+#include <climits>
 #include <cstring>
 #include <fstream>
 #include <mutex>
@@ -380,17 +382,21 @@ DatasetInfo File::datasetInfo(const std::string& path) const
     }
     Id type(H5Dget_type(ds.get()), H5Tclose);
     const H5T_class_t cls = H5Tget_class(type.get());
-    info.elementBytes = int(H5Tget_size(type.get()));
+    // Fuzzing fix: a corrupt datatype declared 520093696-byte elements, and elementBytes * 8
+    // overflowed int (UBSan). The size stays in 64 bits for the name and is capped for the int.
+    const size_t typeBytes = H5Tget_size(type.get());
+    const std::string typeBits = std::to_string(uint64_t(typeBytes) * 8);
+    info.elementBytes = int(std::min<size_t>(typeBytes, size_t(INT_MAX)));
     if (cls == H5T_FLOAT) {
         info.type = info.elementBytes == 2 ? ElementType::Float16
                     : info.elementBytes == 4 ? ElementType::Float32
                     : info.elementBytes == 8 ? ElementType::Float64
                                               : ElementType::Other;
-        info.typeName = "float" + std::to_string(info.elementBytes * 8);
+        info.typeName = "float" + typeBits;
     } else if (cls == H5T_INTEGER) {
         info.type = ElementType::Integer;
         const bool isSigned = H5Tget_sign(type.get()) == H5T_SGN_2;
-        info.typeName = std::string(isSigned ? "int" : "uint") + std::to_string(info.elementBytes * 8);
+        info.typeName = std::string(isSigned ? "int" : "uint") + typeBits;
         // Keras 3 stores bfloat16 variables as uint16 with a "dtype" attribute.
         if (info.elementBytes == 2 && !isSigned) {
             Id a = m_impl->openAttribute(path, "dtype");
