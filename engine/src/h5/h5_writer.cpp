@@ -1,4 +1,5 @@
 #include "h5_writer.h"
+#include "h5_common.h"
 #include "h5_file.h"
 
 #include "gruscope/error.h"
@@ -12,6 +13,10 @@
 namespace gruscope::h5 {
 namespace {
 
+using detail::Id;
+using detail::silenceHdf5;
+using detail::splitPath;
+
 // Debian's serial libhdf5 1.10 is built with --enable-threadsafe (H5_HAVE_THREADSAFE), but other
 // builds are not: reads and writes share the reader's library mutex.
 std::recursive_mutex& writerMutex()
@@ -21,64 +26,8 @@ std::recursive_mutex& writerMutex()
 
 using Lock = std::lock_guard<std::recursive_mutex>;
 
-void silenceHdf5()
-{
-    // A thread-safe libhdf5 keeps the default error stack (and its auto-print setting) per thread.
-    thread_local const bool once = [] {
-        H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); // errors become our messages, not stderr noise
-        return true;
-    }();
-    (void)once;
-}
 
-class Id {
-public:
-    Id() = default;
-    Id(hid_t id, herr_t (*close)(hid_t)) : m_id(id), m_close(close) {}
-    Id(const Id&) = delete;
-    Id& operator=(const Id&) = delete;
-    Id(Id&& o) noexcept : m_id(o.m_id), m_close(o.m_close) { o.m_id = -1; }
-    Id& operator=(Id&& o) noexcept
-    {
-        std::swap(m_id, o.m_id);
-        std::swap(m_close, o.m_close);
-        return *this;
-    }
-    ~Id() { reset(); }
-    hid_t get() const noexcept { return m_id; }
-    bool ok() const noexcept { return m_id >= 0; }
-    // Closes now and reports whether HDF5 accepted it.
-    bool reset() noexcept
-    {
-        bool ok = true;
-        if (m_id >= 0 && m_close)
-            ok = m_close(m_id) >= 0;
-        m_id = -1;
-        return ok;
-    }
 
-private:
-    hid_t m_id = -1;
-    herr_t (*m_close)(hid_t) = nullptr;
-};
-
-std::vector<std::string> splitPath(const std::string& path)
-{
-    std::vector<std::string> parts;
-    std::string cur;
-    for (char ch : path) {
-        if (ch == '/') {
-            if (!cur.empty())
-                parts.push_back(cur);
-            cur.clear();
-        } else {
-            cur += ch;
-        }
-    }
-    if (!cur.empty())
-        parts.push_back(cur);
-    return parts;
-}
 
 std::string normalised(const std::string& path)
 {

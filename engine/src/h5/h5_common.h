@@ -1,0 +1,72 @@
+// Pieces the HDF5 reader and writer share: an RAII handle for any hid_t, turning HDF5's own error
+// printing off, and splitting an HDF5 path into its components.
+#pragma once
+
+#include <hdf5.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace gruscope::h5::detail {
+
+class Id {
+public:
+    Id() = default;
+    Id(hid_t id, herr_t (*close)(hid_t)) : m_id(id), m_close(close) {}
+    Id(const Id&) = delete;
+    Id& operator=(const Id&) = delete;
+    Id(Id&& o) noexcept : m_id(o.m_id), m_close(o.m_close) { o.m_id = -1; }
+    Id& operator=(Id&& o) noexcept
+    {
+        std::swap(m_id, o.m_id);
+        std::swap(m_close, o.m_close);
+        return *this;
+    }
+    ~Id() { reset(); }
+    hid_t get() const noexcept { return m_id; }
+    bool ok() const noexcept { return m_id >= 0; }
+    // Closes now and reports whether HDF5 accepted it.
+    bool reset() noexcept
+    {
+        bool ok = true;
+        if (m_id >= 0 && m_close)
+            ok = m_close(m_id) >= 0;
+        m_id = -1;
+        return ok;
+    }
+
+private:
+    hid_t m_id = -1;
+    herr_t (*m_close)(hid_t) = nullptr;
+};
+
+// A thread-safe libhdf5 keeps the error stack's auto-print setting per thread.
+inline void silenceHdf5()
+{
+    thread_local const bool once = [] {
+        H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); // errors become our messages, not stderr noise
+        return true;
+    }();
+    (void)once;
+}
+
+inline std::vector<std::string> splitPath(const std::string& path)
+{
+    std::vector<std::string> parts;
+    std::string cur;
+    for (char ch : path) {
+        if (ch == '/') {
+            if (!cur.empty())
+                parts.push_back(cur);
+            cur.clear();
+        } else {
+            cur += ch;
+        }
+    }
+    if (!cur.empty())
+        parts.push_back(cur);
+    return parts;
+}
+
+} // namespace gruscope::h5::detail
