@@ -23,6 +23,17 @@ struct PreparedCall {
 
     int64_t B = 0, T = 0, I = 0, U = 0;
 
+    // Optional progress/cancellation (CallInputs::progress). Backends call stop(s) at the top of
+    // processing step s and return at once when it says so; GruLayer::call then throws Cancelled.
+    CallProgress* progress = nullptr;
+    bool stop(int64_t s) const noexcept
+    {
+        if (!progress)
+            return false;
+        progress->stepsDone.store(s, std::memory_order_relaxed);
+        return progress->cancel.load(std::memory_order_relaxed);
+    }
+
     // Input element (b, t, i) is x[b·xStrideB + t·xStrideT + i] (t in original time).
     const float* x = nullptr;
     int64_t xStrideB = 0, xStrideT = 0;

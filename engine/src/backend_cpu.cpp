@@ -119,6 +119,8 @@ public:
         int64_t blockStart = 0;
         Eigen::setNbThreads(stepThreads);
         for (int64_t s = 0; s < T; ++s) {
+            if (c.stop(s))
+                return;
             if (!direct && (s - blockStart >= block || s == 0)) {
                 blockStart = s;
                 Eigen::setNbThreads(threadsFor(2.0 * double(B) * double(block) * double(I) * double(G)));

@@ -45,6 +45,8 @@ public:
 
         ArrayD out64(result.output.shape, 0.0);
         for (int64_t s = 0; s < T; ++s) {
+            if (c.stop(s))
+                return;
             const int64_t t = c.timeAt(s);
             for (int64_t b = 0; b < B; ++b) {
                 const float* x = c.x + b * c.xStrideB + t * c.xStrideT;

@@ -11,6 +11,7 @@ const char* errorCodeName(ErrorCode code) noexcept
     case ErrorCode::Unsupported: return "unsupported";
     case ErrorCode::ResourceLimit: return "resource limit";
     case ErrorCode::DeviceUnavailable: return "device unavailable";
+    case ErrorCode::Cancelled: return "cancelled";
     case ErrorCode::Internal: return "internal error";
     }
     return "error";

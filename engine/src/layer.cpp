@@ -333,7 +333,14 @@ RunResult GruLayer::call(const CallInputs& in, BackendKind backendKind, const Tr
 
     // ---- run ----------------------------------------------------------------------------------
     const auto t0 = std::chrono::steady_clock::now();
+    p.progress = in.progress;
+    if (in.progress)
+        in.progress->stepsTotal.store(p.T, std::memory_order_relaxed);
     backend->run(p, result);
+    if (in.progress && in.progress->cancel.load(std::memory_order_relaxed))
+        throw Error(ErrorCode::Cancelled, "the run was cancelled");
+    if (in.progress)
+        in.progress->stepsDone.store(p.T, std::memory_order_relaxed);
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     result.backend = backend->name();
 

@@ -204,6 +204,36 @@ private slots:
         QCOMPARE(layer.storedState()->data, before.data);
     }
 
+    // A cancelled call throws Cancelled on both backends and leaves a stateful layer's state as it
+    // was; an uncancelled call reports every step done.
+    void cancelAndProgress()
+    {
+        std::mt19937 rng(5);
+        GruConfig c = config(3);
+        c.stateful = true;
+        GruLayer layer(c, randomWeights(c, 2, rng));
+        CallInputs in;
+        in.x = randomArray({2, 40, 2}, rng);
+        CallProgress progress;
+        in.progress = &progress;
+        layer.call(in, BackendKind::Cpu);
+        QCOMPARE(progress.stepsDone.load(), int64_t(40));
+        QCOMPARE(progress.stepsTotal.load(), int64_t(40));
+        const ArrayF before = *layer.storedState();
+        for (BackendKind kind : {BackendKind::Cpu, BackendKind::Reference}) {
+            progress.cancel = true;
+            try {
+                layer.call(in, kind);
+                QFAIL("a cancelled call must throw");
+            } catch (const Error& e) {
+                QCOMPARE(e.code(), ErrorCode::Cancelled);
+            }
+            QCOMPARE(progress.stepsDone.load(), int64_t(0)); // stopped before the first step
+            QCOMPARE(layer.storedState()->data, before.data);
+            progress.cancel = false;
+        }
+    }
+
     void shapeErrorsNameBothShapes()
     {
         std::mt19937 rng(6);

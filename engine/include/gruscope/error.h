@@ -14,6 +14,7 @@ enum class ErrorCode {
     Unsupported,       // valid input that this build or this backend cannot run
     ResourceLimit,     // a size or memory limit would be passed
     DeviceUnavailable, // no GPU, no driver, no cuDNN
+    Cancelled,         // the caller cancelled a running call
     Internal,          // a bug in GruScope
 };
 

@@ -8,6 +8,7 @@
 #include "gruscope/trace.h"
 #include "gruscope/weights.h"
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -26,12 +27,22 @@ enum class BackendKind {
 const char* backendName(BackendKind kind) noexcept;
 std::optional<BackendKind> backendFromName(const std::string& name) noexcept;
 
+// Progress and cancellation of a running call, shared with another thread (the GUI's worker).
+// The backends publish the processing step they are at and stop at the next step once `cancel`
+// is set; the call then throws Error(Cancelled) and a stateful layer keeps its previous state.
+struct CallProgress {
+    std::atomic<bool> cancel{false};
+    std::atomic<int64_t> stepsDone{0};
+    std::atomic<int64_t> stepsTotal{0};
+};
+
 struct CallInputs {
     ArrayF x;                          // (B, T, I), or (T, B, I) with time_major
     std::optional<ArrayU8> mask;       // (B, T) 1 = keep; with time_major (T, B) as tf.keras expects it
     std::optional<ArrayF> initialState;// (B, U)
     bool training = false;             // dropout only applies in training
     uint64_t seed = 0;                 // dropout masks (the config's seed, when set, wins)
+    CallProgress* progress = nullptr;  // optional: progress reports and cancellation
 };
 
 struct RunResult {
