@@ -16,7 +16,7 @@ DeviceInfo DeviceInfo::assumedGpu()
     d.present = true;
     d.gpuBackendBuilt = true;
     d.name = "assumed GPU";
-    d.reason = "a GPU is assumed present (--device gpu)";
+    d.reason = "a GPU is assumed present (checking as if the layer ran on a GPU machine)";
     return d;
 }
 

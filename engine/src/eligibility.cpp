@@ -8,8 +8,19 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <sstream>
 
 namespace gruscope {
+
+namespace {
+// "0.2", not std::to_string's "0.200000".
+std::string shortNumber(double v)
+{
+    std::ostringstream o;
+    o << v;
+    return o.str();
+}
+} // namespace
 namespace {
 
 struct Version {
@@ -123,7 +134,7 @@ EligibilityReport checkCudnnEligibility(const GruConfig& c, const ArrayU8* mask,
 
     const double rd = c.effectiveRecurrentDropout();
     add("recurrent_dropout", "recurrent_dropout is 0", rd == 0.0,
-        rd == 0.0 ? "recurrent_dropout is 0" : "recurrent_dropout is " + std::to_string(rd) + "; cuDNN cannot drop the recurrent state",
+        rd == 0.0 ? "recurrent_dropout is 0" : "recurrent_dropout is " + shortNumber(rd) + "; cuDNN cannot drop the recurrent state",
         "set recurrent_dropout=0 (keep dropout on the inputs if you need regularisation)");
     add("unroll", "unroll is False", !c.unroll, c.unroll ? "unroll=True builds a static graph of steps" : "unroll is False",
         "set unroll=False");
@@ -139,7 +150,7 @@ EligibilityReport checkCudnnEligibility(const GruConfig& c, const ArrayU8* mask,
     const double dp = c.effectiveDropout();
     if (k3 && before(kv, 3, 4)) {
         add("dropout", "dropout is 0 (Keras 3 before 3.4)", dp == 0.0,
-            dp == 0.0 ? "dropout is 0" : "dropout is " + std::to_string(dp) + "; Keras " + ctx.kerasVersion + " uses cuDNN only without dropout",
+            dp == 0.0 ? "dropout is 0" : "dropout is " + shortNumber(dp) + "; Keras " + ctx.kerasVersion + " uses cuDNN only without dropout",
             "set dropout=0, or use Keras 3.4 or newer, which applies dropout to the inputs before cuDNN");
     } else {
         add("dropout", "dropout (inputs) is allowed", true,
