@@ -1,0 +1,116 @@
+#include "autosave.h"
+
+#include "document.h"
+#include "engine_qt.h"
+#include "session.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QStandardPaths>
+
+#include <csignal>
+#include <cerrno>
+#include <sys/types.h>
+#include <unistd.h>
+
+namespace gsui {
+
+namespace {
+
+bool processAlive(qint64 pid)
+{
+    if (pid <= 0)
+        return false;
+    if (pid == qint64(QCoreApplication::applicationPid()))
+        return true;
+    // kill(pid, 0) probes without sending anything; EPERM still means the process exists.
+    return ::kill(pid_t(pid), 0) == 0 || errno == EPERM;
+}
+
+} // namespace
+
+Autosave::Autosave(Document* doc, const QString& dir, QObject* parent) : QObject(parent), m_doc(doc), m_dir(dir)
+{
+    if (m_dir.isEmpty())
+        m_dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    m_soon.setSingleShot(true);
+    m_soon.setInterval(3000);
+    m_periodic.setInterval(30000);
+    connect(&m_soon, &QTimer::timeout, this, [this] { saveNow(); });
+    connect(&m_periodic, &QTimer::timeout, this, [this] {
+        if (m_dirty)
+            saveNow();
+    });
+    connect(doc, &Document::runInputsChanged, this, [this] {
+        if (!m_started)
+            return;
+        m_dirty = true;
+        m_soon.start();
+    });
+}
+
+Autosave::~Autosave() = default;
+
+QString Autosave::autosavePath() const { return QDir(m_dir).filePath(QStringLiteral("autosave.gruscope.json")); }
+QString Autosave::markerPath() const { return QDir(m_dir).filePath(QStringLiteral("running.pid")); }
+
+QString Autosave::recoverableFile() const
+{
+    if (!QFileInfo::exists(autosavePath()))
+        return {};
+    QFile marker(markerPath());
+    if (!marker.open(QIODevice::ReadOnly))
+        return {}; // no marker: the last run exited cleanly (its autosave is a leftover)
+    const qint64 pid = marker.readAll().trimmed().toLongLong();
+    if (processAlive(pid) && pid != qint64(QCoreApplication::applicationPid()))
+        return {}; // another window is running and owns that autosave
+    return autosavePath();
+}
+
+void Autosave::start()
+{
+    QDir().mkpath(m_dir);
+    QFile marker(markerPath());
+    if (marker.open(QIODevice::WriteOnly | QIODevice::Truncate))
+        marker.write(QByteArray::number(QCoreApplication::applicationPid()));
+    m_started = true;
+    m_periodic.start();
+}
+
+void Autosave::finishCleanly()
+{
+    m_soon.stop();
+    m_periodic.stop();
+    m_started = false;
+    QFile::remove(autosavePath());
+    QFile::remove(markerPath());
+}
+
+void Autosave::discardRecoverable()
+{
+    QFile::remove(autosavePath());
+    QFile::remove(markerPath());
+}
+
+bool Autosave::saveNow()
+{
+    try {
+        QDir().mkpath(m_dir);
+        SessionExtras extras;
+        if (m_windowState)
+            extras.windowState = m_windowState();
+        saveSession(autosavePath(), *m_doc, extras);
+        m_dirty = false;
+        m_lastError.clear();
+        emit saved(autosavePath());
+        return true;
+    } catch (const std::exception& e) {
+        m_lastError = tr("autosave failed: %1").arg(errorText(e));
+        emit failed(m_lastError);
+        return false;
+    }
+}
+
+} // namespace gsui

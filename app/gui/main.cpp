@@ -1,0 +1,152 @@
+// gruscope: the GruScope desktop window.
+//
+//   gruscope [FILE]                          open FILE (weights, config, session or input), or the
+//                                            bundled sine example
+//   gruscope --screenshot OUT.png [FILE]     open, run, render the whole window to OUT.png, exit
+//            [--size 1280x800] [--theme light|dark] [--tab gates|weights|compare]
+//            [--example NAME] [--step N] [--unit N]
+#include "examples.h"
+#include "main_window.h"
+#include "run_controller.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QDir>
+#include <QFileInfo>
+#include <QImage>
+#include <QSettings>
+#include <QTabWidget>
+#include <QThread>
+#include <QTimer>
+
+#include <cstdio>
+
+using namespace gsui;
+
+namespace {
+
+int fail(const QString& message)
+{
+    std::fprintf(stderr, "gruscope: %s\n", qPrintable(message));
+    return 2;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("GruScope"));
+    QApplication::setOrganizationName(QStringLiteral("GruScope"));
+    QApplication::setApplicationVersion(QStringLiteral(GRUSCOPE_VERSION));
+
+    QCommandLineParser cli;
+    cli.setApplicationDescription(QStringLiteral("Look inside a Keras GRU layer."));
+    cli.addHelpOption();
+    cli.addVersionOption();
+    cli.addPositionalArgument(QStringLiteral("FILE"),
+                              QStringLiteral("weights (.h5, .weights.h5, .keras, .safetensors, .npz), a layer config or "
+                                             "session .json, or an input (.npy, .csv)"));
+    QCommandLineOption screenshot(QStringLiteral("screenshot"), QStringLiteral("Render the window to OUT.png and exit."),
+                                  QStringLiteral("OUT.png"));
+    QCommandLineOption size(QStringLiteral("size"), QStringLiteral("Window size for --screenshot (default 1280x800)."),
+                            QStringLiteral("WxH"), QStringLiteral("1280x800"));
+    QCommandLineOption theme(QStringLiteral("theme"), QStringLiteral("light, dark or system."), QStringLiteral("THEME"));
+    QCommandLineOption tab(QStringLiteral("tab"), QStringLiteral("Central view: gates, weights or compare."),
+                           QStringLiteral("VIEW"));
+    QCommandLineOption example(QStringLiteral("example"),
+                               QStringLiteral("Open a bundled example: %1.").arg(exampleNames().join(QStringLiteral(", "))),
+                               QStringLiteral("NAME"));
+    QCommandLineOption step(QStringLiteral("step"), QStringLiteral("Start at this step."), QStringLiteral("N"));
+    QCommandLineOption unit(QStringLiteral("unit"), QStringLiteral("Select this unit."), QStringLiteral("N"));
+    cli.addOptions({screenshot, size, theme, tab, example, step, unit});
+    cli.process(app);
+
+    const bool shot = cli.isSet(screenshot);
+    MainWindowOptions options;
+    // A screenshot is reproducible: no saved layout, no autosave, no recovery prompt.
+    options.restoreLayout = !shot;
+    options.autosave = !shot;
+    Theme chosen = Theme::System;
+    if (cli.isSet(theme)) {
+        const QString t = cli.value(theme).toLower();
+        if (t == QLatin1String("dark"))
+            chosen = Theme::Dark;
+        else if (t == QLatin1String("light"))
+            chosen = Theme::Light;
+        else if (t != QLatin1String("system"))
+            return fail(QStringLiteral("--theme must be light, dark or system, not '%1'").arg(cli.value(theme)));
+    }
+    applyTheme(chosen);
+
+    MainWindow window(options);
+    if (!cli.isSet(theme) && window.theme() != Theme::System)
+        window.setTheme(window.theme()); // the theme saved in the settings
+    else if (cli.isSet(theme))
+        window.setTheme(chosen);
+
+    QSize windowSize(1280, 800);
+    if (shot || cli.isSet(size)) {
+        const QStringList wh = cli.value(size).split(QLatin1Char('x'));
+        bool okW = false, okH = false;
+        const int w = wh.value(0).toInt(&okW), h = wh.value(1).toInt(&okH);
+        if (wh.size() != 2 || !okW || !okH || w < 400 || h < 300 || w > 8000 || h > 8000)
+            return fail(QStringLiteral("--size must be WIDTHxHEIGHT between 400x300 and 8000x8000, not '%1'").arg(cli.value(size)));
+        windowSize = QSize(w, h);
+    }
+    window.resize(windowSize);
+    if (!options.restoreLayout || window.saveState().isEmpty() || !QSettings().contains(QStringLiteral("windowState")))
+        window.arrangeDocks(windowSize);
+    window.show();
+
+    const bool restored = shot ? false : window.offerRecovery(true);
+    const QStringList files = cli.positionalArguments();
+    QString error;
+    if (!restored) {
+        if (!files.isEmpty()) {
+            if (!window.openFile(files.first(), &error)) {
+                if (shot)
+                    return fail(QStringLiteral("cannot open %1: %2").arg(files.first(), error));
+                // The window stays open on the example, with the error in its banner.
+                window.openExample(cli.value(example).isEmpty() ? QStringLiteral("sine") : cli.value(example));
+            }
+        } else if (!window.openExample(cli.value(example).isEmpty() ? QStringLiteral("sine") : cli.value(example), &error)) {
+            return fail(error);
+        }
+    }
+    if (cli.isSet(tab)) {
+        const QString t = cli.value(tab).toLower();
+        const int index = t == QLatin1String("gates") ? 0 : t == QLatin1String("weights") ? 1 : t == QLatin1String("compare") ? 2 : -1;
+        if (index < 0)
+            return fail(QStringLiteral("--tab must be gates, weights or compare, not '%1'").arg(cli.value(tab)));
+        window.views()->setCurrentIndex(index);
+    }
+    window.controller()->runNow();
+    window.controller()->waitForIdle(60000);
+    if (cli.isSet(step))
+        window.document()->setCurrentStep(cli.value(step).toInt());
+    if (cli.isSet(unit))
+        window.document()->setSelectedUnit(cli.value(unit).toInt());
+
+    if (!shot)
+        return app.exec();
+
+    // Let layouts settle and queued replots run, then render the whole window.
+    for (int i = 0; i < 20; ++i) {
+        QApplication::processEvents();
+        QThread::msleep(10);
+    }
+    window.controller()->waitForIdle(60000);
+    QApplication::processEvents();
+    if (qEnvironmentVariableIsSet("GRUSCOPE_DEBUG_LAYOUT"))
+        for (QWidget* wdg : window.findChildren<QWidget*>())
+            if (wdg->isVisible() && wdg->minimumSizeHint().height() > 250)
+                std::printf("%s %s min %dx%d\n", wdg->metaObject()->className(), qPrintable(wdg->objectName()),
+                            wdg->minimumSizeHint().width(), wdg->minimumSizeHint().height());
+    const QImage image = window.grab().toImage();
+    const QString out = cli.value(screenshot);
+    if (image.isNull() || !image.save(out))
+        return fail(QStringLiteral("could not write the screenshot %1").arg(out));
+    std::printf("%s: %dx%d\n", qPrintable(out), image.width(), image.height());
+    return window.document()->lastError().isEmpty() ? 0 : 3;
+}

@@ -1,0 +1,805 @@
+#include "main_window.h"
+
+#include "args_panel.h"
+#include "autosave.h"
+#include "compare_view.h"
+#include "eligibility_panel.h"
+#include "engine_qt.h"
+#include "equation_view.h"
+#include "examples.h"
+#include "gate_heatmaps.h"
+#include "input_panel.h"
+#include "model_files.h"
+#include "plot_export.h"
+#include "plot_theme.h"
+#include "run_controller.h"
+#include "session.h"
+#include "step_bar.h"
+#include "step_bars_plot.h"
+#include "unit_lines_plot.h"
+#include "weights_view.h"
+
+#include "gruscope/device.h"
+#include "gruscope/error.h"
+
+#include <QAbstractButton>
+#include <QAbstractItemView>
+#include <QAbstractSpinBox>
+#include <QAction>
+#include <QActionGroup>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QInputDialog>
+#include <QKeyEvent>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QScrollArea>
+#include <QSettings>
+#include <QStatusBar>
+#include <QStyle>
+#include <QStyleFactory>
+#include <QTabWidget>
+#include <QTextEdit>
+#include <QToolBar>
+#include <QToolButton>
+#include <QUrl>
+#include <QVBoxLayout>
+
+#include <memory>
+
+#ifndef GRUSCOPE_VERSION
+#define GRUSCOPE_VERSION "dev"
+#endif
+
+namespace gsui {
+
+using namespace gruscope;
+
+namespace {
+
+constexpr int kMaxRecent = 8;
+
+std::unique_ptr<QSettings> openSettings(const QString& path)
+{
+    if (path.isEmpty())
+        return std::make_unique<QSettings>(QStringLiteral("GruScope"), QStringLiteral("GruScope"));
+    return std::make_unique<QSettings>(path, QSettings::IniFormat);
+}
+
+QDockWidget* makeDock(QMainWindow* w, const QString& title, const QString& name, QWidget* content, bool scroll)
+{
+    auto* dock = new QDockWidget(title, w);
+    dock->setObjectName(name);
+    dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable | QDockWidget::DockWidgetClosable);
+    if (scroll) {
+        auto* area = new QScrollArea(dock);
+        area->setWidgetResizable(true);
+        area->setFrameShape(QFrame::NoFrame);
+        area->setWidget(content);
+        dock->setWidget(area);
+    } else {
+        dock->setWidget(content);
+    }
+    return dock;
+}
+
+} // namespace
+
+void applyTheme(Theme theme)
+{
+    // Fusion draws the same on every platform and honours palettes fully (needed for dark).
+    QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
+    if (theme == Theme::Dark)
+        QApplication::setPalette(darkPalette());
+    else
+        QApplication::setPalette(QApplication::style()->standardPalette());
+}
+
+MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent)
+    : QMainWindow(parent), m_options(options), m_doc(new Document(this)), m_controller(new RunController(m_doc, this))
+{
+    setObjectName(QStringLiteral("GruScopeMainWindow"));
+    setAcceptDrops(true);
+    setDockNestingEnabled(true);
+    buildPanels();
+    buildMenus();
+    buildStatusBar();
+
+    connect(m_doc, &Document::modelReplaced, this, [this] {
+        updateTitle();
+        updateIntro();
+    });
+    connect(m_doc, &Document::modifiedChanged, this, [this] { updateTitle(); });
+    connect(m_doc, &Document::errorChanged, this, &MainWindow::showError);
+    connect(m_doc, &Document::notice, this, [this](const QString& m) { statusBar()->showMessage(m, 8000); });
+    connect(m_controller, &RunController::finished, this, &MainWindow::showRunFinished);
+    connect(m_controller, &RunController::started, this, [this] {
+        QTimer::singleShot(300, this, [this] {
+            if (m_controller->busy()) {
+                m_progress->setVisible(true);
+                m_cancel->setVisible(true);
+            }
+        });
+    });
+    connect(m_controller, &RunController::progress, this, [this](qint64 done, qint64 total) {
+        m_progress->setRange(0, int(std::max<qint64>(1, total)));
+        m_progress->setValue(int(done));
+    });
+
+    qApp->installEventFilter(this);
+
+    if (m_options.autosave) {
+        m_autosave = new Autosave(m_doc, m_options.stateDir, this);
+        m_autosave->setWindowStateProvider([this] { return saveState(); });
+        connect(m_autosave, &Autosave::failed, this, [this](const QString& m) { statusBar()->showMessage(m, 8000); });
+    }
+    m_defaultState = saveState();
+    if (m_options.restoreLayout)
+        restoreSettings();
+    applyPlotThemeToAll(this, QApplication::palette());
+    updateTitle();
+}
+
+MainWindow::~MainWindow()
+{
+    qApp->removeEventFilter(this);
+}
+
+// ---- layout ------------------------------------------------------------------------------------
+
+void MainWindow::buildPanels()
+{
+    m_stepBar = new StepBar(m_doc, this);
+    auto* stepTools = addToolBar(tr("Stepping"));
+    stepTools->setObjectName(QStringLiteral("steppingToolbar"));
+    stepTools->setMovable(true);
+    stepTools->addWidget(m_stepBar);
+
+    // Central area: what is being looked at (a line), an error banner, then the views.
+    auto* central = new QWidget(this);
+    auto* col = new QVBoxLayout(central);
+    col->setContentsMargins(4, 4, 4, 0);
+    col->setSpacing(4);
+    m_intro = new QLabel(central);
+    m_intro->setObjectName(QStringLiteral("introLine"));
+    m_intro->setWordWrap(true);
+    m_intro->setTextFormat(Qt::RichText);
+    col->addWidget(m_intro);
+    m_banner = new QLabel(central);
+    m_banner->setObjectName(QStringLiteral("errorBanner"));
+    m_banner->setWordWrap(true);
+    m_banner->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_banner->setStyleSheet(QStringLiteral("QLabel { background: #fde2e1; color: #8a1111; border: 1px solid #e5a3a0; "
+                                           "border-radius: 3px; padding: 4px 6px; }"));
+    m_banner->hide();
+    col->addWidget(m_banner);
+
+    m_views = new QTabWidget(central);
+    m_views->setObjectName(QStringLiteral("views"));
+    m_heatmaps = new GateHeatmaps(m_doc, m_views);
+    m_weights = new WeightsView(m_doc, m_views);
+    m_compare = new CompareView(m_doc, m_views);
+    m_views->addTab(m_heatmaps, tr("Gates over time"));
+    m_views->addTab(m_weights, tr("Weights"));
+    m_views->addTab(m_compare, tr("Compare backends"));
+    col->addWidget(m_views, 1);
+    setCentralWidget(central);
+
+    m_args = new ArgsPanel(m_doc, this);
+    m_eligibility = new EligibilityPanel(m_doc, this);
+    m_input = new InputPanel(m_doc, this);
+    m_equations = new EquationView(m_doc, this);
+    m_lines = new UnitLinesPlot(m_doc, this);
+    m_bars = new StepBarsPlot(m_doc, this);
+
+    auto* argsDock = makeDock(this, tr("Layer arguments"), QStringLiteral("argsDock"), m_args, true);
+    auto* eligDock = makeDock(this, tr("cuDNN eligibility"), QStringLiteral("eligibilityDock"), m_eligibility, true);
+    auto* inputDock = makeDock(this, tr("Input"), QStringLiteral("inputDock"), m_input, true);
+    auto* eqDock = makeDock(this, tr("Equations at this step"), QStringLiteral("equationDock"), m_equations, false);
+    auto* linesDock = makeDock(this, tr("Units over time"), QStringLiteral("linesDock"), m_lines, false);
+    auto* barsDock = makeDock(this, tr("All units at this step"), QStringLiteral("barsDock"), m_bars, false);
+
+    addDockWidget(Qt::LeftDockWidgetArea, argsDock);
+    addDockWidget(Qt::LeftDockWidgetArea, eligDock);
+    splitDockWidget(argsDock, eligDock, Qt::Vertical);
+    addDockWidget(Qt::RightDockWidgetArea, inputDock);
+    addDockWidget(Qt::RightDockWidgetArea, eqDock);
+    splitDockWidget(inputDock, eqDock, Qt::Vertical);
+    addDockWidget(Qt::BottomDockWidgetArea, linesDock);
+    addDockWidget(Qt::BottomDockWidgetArea, barsDock);
+    tabifyDockWidget(linesDock, barsDock);
+    linesDock->raise();
+    setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
+    setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
+    resizeDocks({argsDock, inputDock}, {340, 340}, Qt::Horizontal);
+    resizeDocks({argsDock, eligDock}, {420, 330}, Qt::Vertical);
+    resizeDocks({inputDock, eqDock}, {400, 350}, Qt::Vertical);
+    resizeDocks({linesDock}, {220}, Qt::Vertical);
+    // The weights and compare pages hold several plots and tables: below their natural size they
+    // scroll rather than force the window taller than the screen.
+    for (int i = 1; i < m_views->count(); ++i) {
+        QWidget* page = m_views->widget(i);
+        const QString label = m_views->tabText(i);
+        auto* area = new QScrollArea(m_views);
+        area->setWidgetResizable(true);
+        area->setFrameShape(QFrame::NoFrame);
+        m_views->removeTab(i);
+        area->setWidget(page);
+        m_views->insertTab(i, area, label);
+    }
+}
+
+void MainWindow::arrangeDocks(const QSize& size)
+{
+    auto* lines = findChild<QDockWidget*>(QStringLiteral("linesDock"));
+    auto* bars = findChild<QDockWidget*>(QStringLiteral("barsDock"));
+    auto* args = findChild<QDockWidget*>(QStringLiteral("argsDock"));
+    auto* input = findChild<QDockWidget*>(QStringLiteral("inputDock"));
+    if (!lines || !bars)
+        return;
+    if (size.width() >= 1600) {
+        splitDockWidget(lines, bars, Qt::Horizontal);
+        resizeDocks({args, input}, {380, 400}, Qt::Horizontal);
+        resizeDocks({lines}, {size.height() >= 1000 ? 280 : 220}, Qt::Vertical);
+    } else {
+        tabifyDockWidget(lines, bars);
+        lines->raise();
+        resizeDocks({args, input}, {330, 330}, Qt::Horizontal);
+        resizeDocks({lines}, {200}, Qt::Vertical);
+    }
+}
+
+void MainWindow::buildMenus()
+{
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(tr("&Open weights, config or input…"), QKeySequence::Open, this, &MainWindow::actOpen);
+    m_recentMenu = file->addMenu(tr("Open &recent"));
+    QMenu* examples = file->addMenu(tr("Open &example"));
+    for (const QString& name : exampleNames()) {
+        const ExampleInfo info = exampleInfo(name);
+        QAction* a = examples->addAction(QStringLiteral("%1 — %2").arg(name, info.title));
+        a->setToolTip(info.task);
+        connect(a, &QAction::triggered, this, [this, name] { openExample(name); });
+    }
+    file->addSeparator();
+    file->addAction(tr("Open &session…"), this, &MainWindow::actOpenSession);
+    file->addAction(tr("&Save session"), QKeySequence::Save, this, &MainWindow::actSaveSession);
+    file->addAction(tr("Save session &as…"), QKeySequence::SaveAs, this, &MainWindow::actSaveSessionAs);
+    file->addSeparator();
+    file->addAction(tr("Save &weights / config as…"), this, &MainWindow::actSaveModelAs);
+    file->addSeparator();
+    file->addAction(tr("Export &figure (PNG, PDF, SVG)…"), QKeySequence(tr("Ctrl+E")), this, &MainWindow::exportFigure);
+    file->addAction(tr("Export &data (CSV, .npy, .npz)…"), QKeySequence(tr("Ctrl+Shift+E")), this, &MainWindow::exportData);
+    file->addSeparator();
+    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+    QMenu* run = menuBar()->addMenu(tr("&Run"));
+    run->addAction(tr("Run &now"), QKeySequence(tr("F5")), m_controller, &RunController::runNow);
+    run->addAction(tr("&Cancel run"), QKeySequence(tr("Esc")), m_controller, &RunController::cancel);
+    run->addSeparator();
+    run->addAction(tr("&Re-initialise weights from the initialisers"), this, [this] {
+        bool ok = false;
+        const int seed = QInputDialog::getInt(this, tr("Re-initialise weights"), tr("Seed"), 1, 0, 1 << 30, 1, &ok);
+        if (ok)
+            m_doc->reinitializeWeights(uint64_t(seed));
+    });
+    run->addAction(tr("Compare &backends"), this, [this] { m_views->setCurrentIndex(2); });
+
+    m_viewMenu = menuBar()->addMenu(tr("&View"));
+    for (QDockWidget* d : findChildren<QDockWidget*>())
+        m_viewMenu->addAction(d->toggleViewAction());
+    m_viewMenu->addSeparator();
+    m_viewMenu->addAction(tr("&Reset layout"), this, [this] { restoreState(m_defaultState); });
+    QMenu* themeMenu = m_viewMenu->addMenu(tr("&Theme"));
+    auto* group = new QActionGroup(this);
+    for (auto [t, label] : {std::pair{Theme::System, tr("System")}, std::pair{Theme::Light, tr("Light")},
+                            std::pair{Theme::Dark, tr("Dark")}}) {
+        QAction* a = themeMenu->addAction(label);
+        a->setCheckable(true);
+        a->setData(int(t));
+        group->addAction(a);
+        connect(a, &QAction::triggered, this, [this, t] { setTheme(t); });
+    }
+    connect(themeMenu, &QMenu::aboutToShow, this, [this, group] {
+        for (QAction* a : group->actions())
+            a->setChecked(a->data().toInt() == int(m_theme));
+    });
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&Keyboard and mouse"), this, &MainWindow::actShortcuts);
+    help->addAction(tr("&About GruScope"), this, &MainWindow::actAbout);
+}
+
+void MainWindow::buildStatusBar()
+{
+    m_runStatus = new QLabel(this);
+    m_runStatus->setObjectName(QStringLiteral("runStatus"));
+    statusBar()->addPermanentWidget(m_runStatus);
+    m_progress = new QProgressBar(this);
+    m_progress->setMaximumWidth(160);
+    m_progress->setFormat(tr("step %v / %m"));
+    m_progress->hide();
+    statusBar()->addPermanentWidget(m_progress);
+    m_cancel = new QToolButton(this);
+    m_cancel->setText(tr("Cancel"));
+    m_cancel->setToolTip(tr("Stop this run; the plots keep the previous result (Esc)"));
+    m_cancel->hide();
+    connect(m_cancel, &QToolButton::clicked, m_controller, &RunController::cancel);
+    statusBar()->addPermanentWidget(m_cancel);
+}
+
+// ---- status ------------------------------------------------------------------------------------
+
+void MainWindow::showRunFinished(bool ok, const QString& message)
+{
+    m_progress->hide();
+    m_cancel->hide();
+    if (!ok) {
+        if (!message.isEmpty())
+            statusBar()->showMessage(message, 8000);
+        return;
+    }
+    const auto r = m_doc->result();
+    if (!r)
+        return;
+    QString s = tr("%1 backend · %2 ms forward · %3 ms edit→result · B=%4 T=%5 U=%6")
+                    .arg(qs(r->result.backend))
+                    .arg(r->result.seconds * 1e3, 0, 'f', 2)
+                    .arg(m_controller->lastLatencyMs(), 0, 'f', 1)
+                    .arg(r->B)
+                    .arg(r->T)
+                    .arg(r->U);
+    m_runStatus->setText(s);
+    m_runStatus->setToolTip(r->notes.join(QLatin1Char('\n')));
+    if (!r->notes.isEmpty())
+        statusBar()->showMessage(r->notes.first(), 10000);
+}
+
+void MainWindow::showError(const QString& message)
+{
+    if (message.isEmpty()) {
+        m_banner->hide();
+        return;
+    }
+    const bool hasPrevious = bool(m_doc->result());
+    m_banner->setText(hasPrevious ? tr("%1 — the plots show the last successful run.").arg(message) : message);
+    m_banner->show();
+}
+
+QString MainWindow::bannerText() const { return m_banner->isVisible() || !m_banner->isHidden() ? m_banner->text() : QString(); }
+QString MainWindow::runStatusText() const { return m_runStatus->text(); }
+
+void MainWindow::updateTitle()
+{
+    const ModelOrigin& o = m_doc->origin();
+    QString what = !m_sessionPath.isEmpty() ? QFileInfo(m_sessionPath).fileName()
+                   : !o.path.isEmpty()      ? QFileInfo(o.path).fileName()
+                                            : o.description;
+    if (!o.layerName.isEmpty() && m_sessionPath.isEmpty())
+        what += QStringLiteral(" · %1").arg(o.layerName);
+    setWindowTitle(QStringLiteral("%1%2 — GruScope").arg(what, m_doc->modified() ? QStringLiteral(" *") : QString()));
+}
+
+void MainWindow::updateIntro()
+{
+    const ModelOrigin& o = m_doc->origin();
+    QString text = QStringLiteral("<b>%1</b>").arg(o.description.toHtmlEscaped());
+    if (!o.path.isEmpty())
+        text += QStringLiteral(" — %1").arg(QFileInfo(o.path).fileName().toHtmlEscaped());
+    if (!o.notes.isEmpty())
+        text += QStringLiteral(" <span style='color:#a15c00'>(%1)</span>").arg(o.notes.join(QStringLiteral("; ")).toHtmlEscaped());
+    text += tr(" &nbsp;<span style='color:gray'>Space plays · ←/→ step · click a heatmap cell to pick a unit</span>");
+    m_intro->setText(text);
+    m_intro->setToolTip(tr("Space plays, ←/→ step, Home/End jump. Click a heatmap cell to pick a unit and step; "
+                           "Ctrl+click adds the unit to the line plot. Every argument change reruns at once."));
+}
+
+// ---- files -------------------------------------------------------------------------------------
+
+bool MainWindow::openFile(const QString& path, QString* error)
+{
+    auto fail = [&](const QString& msg) {
+        if (error)
+            *error = msg;
+        statusBar()->showMessage(msg, 15000);
+        m_banner->setText(tr("Could not open %1: %2 — nothing was changed.").arg(QFileInfo(path).fileName(), msg));
+        m_banner->show();
+        return false;
+    };
+    try {
+        switch (guessFileRole(path)) {
+        case FileRole::Session: {
+            SessionExtras extras;
+            // Read into a scratch document first: a bad session must not half-apply.
+            Document scratch;
+            loadSession(path, scratch, &extras);
+            loadSession(path, *m_doc, &extras);
+            if (!extras.windowState.isEmpty())
+                restoreState(extras.windowState);
+            m_views->setCurrentIndex(std::clamp(extras.viewTab, 0, m_views->count() - 1));
+            m_sessionPath = path;
+            m_doc->setModified(false);
+            break;
+        }
+        case FileRole::Config:
+            loadConfigOnly(*m_doc, path);
+            break;
+        case FileRole::Input: {
+            QString why;
+            if (!m_input->importFile(path, &why))
+                return fail(why);
+            break;
+        }
+        case FileRole::Weights: {
+            const WeightFileInfo info = openWeightFile(ss(path));
+            if (info.layers.empty())
+                throw Error(ErrorCode::Unsupported,
+                            "no GRU layer in this file" +
+                                (info.diagnostics.empty() ? std::string() : " (" + info.diagnostics.front().message + ")"));
+            int index = 0;
+            if (info.layers.size() > 1) {
+                const QStringList labels = layerLabels(info);
+                index = chooseLayer ? chooseLayer(path, labels) : -1;
+                if (!chooseLayer) {
+                    bool ok = false;
+                    const QString pick = QInputDialog::getItem(
+                        this, tr("Choose a GRU layer"),
+                        tr("%1 holds %2 GRU layers. Which one?").arg(QFileInfo(path).fileName()).arg(labels.size()), labels, 0,
+                        false, &ok);
+                    index = ok ? int(labels.indexOf(pick)) : -1;
+                }
+                if (index < 0) {
+                    if (error)
+                        *error = tr("no layer chosen");
+                    return false;
+                }
+            }
+            loadLayer(*m_doc, info, index);
+            m_sessionPath.clear();
+            break;
+        }
+        case FileRole::Unknown:
+            return fail(tr("GruScope does not know this kind of file (open .h5, .weights.h5, .keras, .safetensors, "
+                           ".npz, a config or session .json, or an input .npy/.csv)"));
+        }
+    } catch (const std::exception& e) {
+        return fail(errorText(e));
+    }
+    addRecent(path);
+    updateTitle();
+    updateIntro();
+    m_banner->hide();
+    statusBar()->showMessage(tr("Opened %1").arg(QFileInfo(path).fileName()), 5000);
+    return true;
+}
+
+bool MainWindow::openExample(const QString& name, QString* error)
+{
+    try {
+        loadExample(*m_doc, name);
+    } catch (const std::exception& e) {
+        if (error)
+            *error = errorText(e);
+        showError(errorText(e));
+        return false;
+    }
+    m_sessionPath.clear();
+    const ExampleInfo info = exampleInfo(name);
+    statusBar()->showMessage(info.task, 15000);
+    updateTitle();
+    updateIntro();
+    m_intro->setToolTip(info.task + QStringLiteral("\n\n") + m_intro->toolTip());
+    return true;
+}
+
+bool MainWindow::saveSessionAs(const QString& path, QString* error)
+{
+    try {
+        SessionExtras extras;
+        extras.windowState = saveState();
+        extras.viewTab = m_views->currentIndex();
+        saveSession(path, *m_doc, extras);
+    } catch (const std::exception& e) {
+        if (error)
+            *error = errorText(e);
+        QMessageBox::warning(this, tr("Save failed"), errorText(e));
+        return false;
+    }
+    m_sessionPath = path;
+    m_doc->setModified(false);
+    addRecent(path);
+    updateTitle();
+    statusBar()->showMessage(tr("Session saved to %1").arg(path), 5000);
+    return true;
+}
+
+bool MainWindow::saveModelAs(const QString& path, QString* error)
+{
+    try {
+        saveModel(*m_doc, path);
+    } catch (const std::exception& e) {
+        if (error)
+            *error = errorText(e);
+        QMessageBox::warning(this, tr("Save failed"), errorText(e));
+        return false;
+    }
+    statusBar()->showMessage(tr("Saved %1").arg(path), 5000);
+    return true;
+}
+
+bool MainWindow::offerRecovery(bool ask)
+{
+    if (!m_autosave)
+        return false;
+    const QString file = m_autosave->recoverableFile();
+    bool restored = false;
+    if (!file.isEmpty()) {
+        const auto answer =
+            ask ? QMessageBox::question(this, tr("Restore unsaved work?"),
+                                        tr("GruScope did not exit cleanly last time. Restore the work autosaved at %1?")
+                                            .arg(QFileInfo(file).lastModified().toString(Qt::TextDate)),
+                                        QMessageBox::Yes | QMessageBox::No, QMessageBox::Yes)
+                : QMessageBox::Yes;
+        if (answer == QMessageBox::Yes) {
+            try {
+                SessionExtras extras;
+                Document scratch;
+                loadSession(file, scratch, &extras);
+                loadSession(file, *m_doc, &extras);
+                if (!extras.windowState.isEmpty())
+                    restoreState(extras.windowState);
+                m_doc->setModified(true);
+                restored = true;
+                statusBar()->showMessage(tr("Restored the autosaved work"), 8000);
+            } catch (const std::exception& e) {
+                QMessageBox::warning(this, tr("Restore failed"), errorText(e));
+            }
+        } else {
+            m_autosave->discardRecoverable();
+        }
+    }
+    m_autosave->start();
+    updateTitle();
+    return restored;
+}
+
+QStringList MainWindow::recentFiles() const
+{
+    auto s = openSettings(m_options.settingsPath);
+    return s->value(QStringLiteral("recentFiles")).toStringList();
+}
+
+void MainWindow::addRecent(const QString& path)
+{
+    auto s = openSettings(m_options.settingsPath);
+    QStringList list = s->value(QStringLiteral("recentFiles")).toStringList();
+    const QString abs = QFileInfo(path).absoluteFilePath();
+    list.removeAll(abs);
+    list.prepend(abs);
+    while (list.size() > kMaxRecent)
+        list.removeLast();
+    s->setValue(QStringLiteral("recentFiles"), list);
+    rebuildRecentMenu();
+}
+
+void MainWindow::rebuildRecentMenu()
+{
+    m_recentMenu->clear();
+    const QStringList list = recentFiles();
+    for (const QString& p : list) {
+        QAction* a = m_recentMenu->addAction(QFileInfo(p).fileName());
+        a->setToolTip(p);
+        a->setStatusTip(p);
+        connect(a, &QAction::triggered, this, [this, p] { openFile(p); });
+    }
+    m_recentMenu->setEnabled(!list.isEmpty());
+}
+
+void MainWindow::restoreSettings()
+{
+    auto s = openSettings(m_options.settingsPath);
+    restoreGeometry(s->value(QStringLiteral("geometry")).toByteArray());
+    restoreState(s->value(QStringLiteral("windowState")).toByteArray());
+    m_theme = Theme(std::clamp(s->value(QStringLiteral("theme"), int(Theme::System)).toInt(), 0, 2));
+    rebuildRecentMenu();
+}
+
+void MainWindow::saveSettings()
+{
+    auto s = openSettings(m_options.settingsPath);
+    s->setValue(QStringLiteral("geometry"), saveGeometry());
+    s->setValue(QStringLiteral("windowState"), saveState());
+    s->setValue(QStringLiteral("theme"), int(m_theme));
+}
+
+void MainWindow::setTheme(Theme theme)
+{
+    m_theme = theme;
+    applyTheme(theme);
+    applyPlotThemeToAll(this, QApplication::palette());
+    auto s = openSettings(m_options.settingsPath);
+    s->setValue(QStringLiteral("theme"), int(m_theme));
+}
+
+// ---- actions -----------------------------------------------------------------------------------
+
+void MainWindow::actOpen()
+{
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Open"), QString(),
+        tr("Everything GruScope reads (*.h5 *.hdf5 *.keras *.safetensors *.npz *.json *.npy *.csv *.tsv);;"
+           "Keras weights (*.h5 *.hdf5 *.keras);;PyTorch / NumPy weights (*.safetensors *.npz);;"
+           "Layer config or session (*.json);;Input (*.npy *.npz *.csv *.tsv);;All files (*)"));
+    if (!path.isEmpty())
+        openFile(path);
+}
+
+void MainWindow::actOpenSession()
+{
+    const QString path =
+        QFileDialog::getOpenFileName(this, tr("Open session"), QString(), tr("GruScope sessions (*.gruscope.json *.json)"));
+    if (!path.isEmpty())
+        openFile(path);
+}
+
+void MainWindow::actSaveSession()
+{
+    if (m_sessionPath.isEmpty())
+        actSaveSessionAs();
+    else
+        saveSessionAs(m_sessionPath);
+}
+
+void MainWindow::actSaveSessionAs()
+{
+    QString path = QFileDialog::getSaveFileName(this, tr("Save session"), QStringLiteral("untitled.gruscope.json"),
+                                                tr("GruScope sessions (*.gruscope.json)"));
+    if (path.isEmpty())
+        return;
+    if (!path.endsWith(QLatin1String(".json")))
+        path += QStringLiteral(".gruscope.json");
+    saveSessionAs(path);
+}
+
+void MainWindow::actSaveModelAs()
+{
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Save weights or config"), m_doc->config().name.empty() ? QStringLiteral("gru.weights.h5") : qs(m_doc->config().name) + QStringLiteral(".weights.h5"),
+        tr("Keras 3 weights (*.weights.h5);;Keras 3 model (*.keras);;tf.keras model (*.h5);;NumPy (*.npz);;"
+           "PyTorch nn.GRU (*.safetensors);;Layer config (*.json)"));
+    if (!path.isEmpty())
+        saveModelAs(path);
+}
+
+Exportable* MainWindow::currentExportable() const
+{
+    // The view with focus wins; else the central tab.
+    for (QWidget* w = QApplication::focusWidget(); w; w = w->parentWidget())
+        if (auto* e = dynamic_cast<Exportable*>(w))
+            return e;
+    QWidget* page = m_views->currentWidget();
+    if (auto* area = qobject_cast<QScrollArea*>(page))
+        page = area->widget();
+    return dynamic_cast<Exportable*>(page);
+}
+
+void MainWindow::exportFigure()
+{
+    if (Exportable* e = currentExportable())
+        exportFigureInteractive(this, *e);
+}
+
+void MainWindow::exportData()
+{
+    if (Exportable* e = currentExportable())
+        exportDataInteractive(this, *e);
+}
+
+void MainWindow::actShortcuts()
+{
+    QMessageBox::information(
+        this, tr("Keyboard and mouse"),
+        tr("<table>"
+           "<tr><td><b>Space</b></td><td>play / pause</td></tr>"
+           "<tr><td><b>← / →</b></td><td>previous / next step</td></tr>"
+           "<tr><td><b>Home / End</b></td><td>first / last step</td></tr>"
+           "<tr><td><b>F5</b></td><td>run now</td></tr><tr><td><b>Esc</b></td><td>cancel a long run</td></tr>"
+           "<tr><td><b>Click a heatmap cell</b></td><td>select that unit and step</td></tr>"
+           "<tr><td><b>Ctrl+click</b></td><td>add / remove the unit in the line plot</td></tr>"
+           "<tr><td><b>Wheel / drag on a plot</b></td><td>zoom / pan the time axis</td></tr>"
+           "<tr><td><b>Ctrl+E, Ctrl+Shift+E</b></td><td>export the focused view's figure / data</td></tr></table>"
+           "<p>Stepping keys work whenever the focus is not in a text field or table.</p>"));
+}
+
+void MainWindow::actAbout()
+{
+    const DeviceInfo& d = probeDevice();
+    QMessageBox::about(this, tr("About GruScope"),
+                       tr("<h3>GruScope %1</h3><p>Look inside a Keras GRU layer: exact Keras semantics (Keras 3 and "
+                          "tf.keras), gate traces, cuDNN eligibility, weight files.</p><p>GPU: %2</p>")
+                           .arg(QStringLiteral(GRUSCOPE_VERSION), qs(d.reason).toHtmlEscaped()));
+}
+
+// ---- events ------------------------------------------------------------------------------------
+
+bool MainWindow::maybeSave()
+{
+    if (!m_doc->modified() || m_sessionPath.isEmpty())
+        return true; // unsaved scratch work is kept by the autosave until a clean exit
+    const auto answer = QMessageBox::question(this, tr("Save changes?"),
+                                              tr("Save the changes to %1?").arg(QFileInfo(m_sessionPath).fileName()),
+                                              QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel);
+    if (answer == QMessageBox::Cancel)
+        return false;
+    if (answer == QMessageBox::Save)
+        return saveSessionAs(m_sessionPath);
+    return true;
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    if (!maybeSave()) {
+        event->ignore();
+        return;
+    }
+    m_controller->cancel();
+    saveSettings();
+    if (m_autosave)
+        m_autosave->finishCleanly();
+    event->accept();
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event)
+{
+    if (event->mimeData()->hasUrls())
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event)
+{
+    for (const QUrl& url : event->mimeData()->urls())
+        if (url.isLocalFile()) {
+            openFile(url.toLocalFile());
+            event->acceptProposedAction();
+            return;
+        }
+}
+
+// Space, arrows and Home/End step through time unless the focus is somewhere that uses those
+// keys itself (text fields, spin boxes, combo boxes, tables).
+bool MainWindow::eventFilter(QObject* watched, QEvent* event)
+{
+    if (event->type() != QEvent::KeyPress || !isActiveWindow())
+        return QMainWindow::eventFilter(watched, event);
+    auto* key = static_cast<QKeyEvent*>(event);
+    if (key->modifiers() & (Qt::ControlModifier | Qt::AltModifier | Qt::MetaModifier))
+        return QMainWindow::eventFilter(watched, event);
+    QWidget* focus = QApplication::focusWidget();
+    for (QWidget* w = focus; w; w = w->parentWidget())
+        if (qobject_cast<QLineEdit*>(w) || qobject_cast<QAbstractSpinBox*>(w) || qobject_cast<QComboBox*>(w) ||
+            qobject_cast<QAbstractItemView*>(w) || qobject_cast<QTextEdit*>(w) || qobject_cast<QPlainTextEdit*>(w) ||
+            (qobject_cast<QAbstractButton*>(w) && !qobject_cast<QToolButton*>(w)))
+            return QMainWindow::eventFilter(watched, event);
+    if (focus && !isAncestorOf(focus) && focus != this)
+        return QMainWindow::eventFilter(watched, event);
+    switch (key->key()) {
+    case Qt::Key_Space: m_stepBar->togglePlay(); return true;
+    case Qt::Key_Left: m_stepBar->previous(); return true;
+    case Qt::Key_Right: m_stepBar->next(); return true;
+    case Qt::Key_Home: m_stepBar->first(); return true;
+    case Qt::Key_End: m_stepBar->last(); return true;
+    default: break;
+    }
+    return QMainWindow::eventFilter(watched, event);
+}
+
+} // namespace gsui

@@ -1,0 +1,151 @@
+// The GruScope main window: dockable panels around the gate plots, menus for files, sessions,
+// examples and exports, the step bar, a status line with the last run, and the error banner that
+// keeps the previous result on screen when a run fails.
+#pragma once
+
+#include "document.h"
+
+#include <QMainWindow>
+#include <QPointer>
+
+#include <functional>
+
+class QLabel;
+class QMenu;
+class QProgressBar;
+class QTabWidget;
+class QToolButton;
+
+namespace gsui {
+
+class ArgsPanel;
+class Autosave;
+class CompareView;
+class EligibilityPanel;
+class EquationView;
+class Exportable;
+class GateHeatmaps;
+class InputPanel;
+class RunController;
+class StepBar;
+class StepBarsPlot;
+class UnitLinesPlot;
+class WeightsView;
+
+enum class Theme { System, Light, Dark };
+void applyTheme(Theme theme); // application palette + style
+
+struct MainWindowOptions {
+    QString settingsPath;  // "" = the user's GruScope settings; tests pass a temporary .ini
+    QString stateDir;      // autosave folder; "" = the application's data folder
+    bool restoreLayout = true;
+    bool autosave = true;
+};
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(const MainWindowOptions& options = {}, QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    Document* document() const { return m_doc; }
+    RunController* controller() const { return m_controller; }
+    Autosave* autosave() const { return m_autosave; }
+
+    // Opening files. `error` receives the message when false is returned (also shown in the
+    // window); the document keeps its previous model then. Files with several GRUs ask which one
+    // through chooseLayer (a dialog by default; tests replace it).
+    bool openFile(const QString& path, QString* error = nullptr);
+    bool openExample(const QString& name, QString* error = nullptr);
+    bool saveSessionAs(const QString& path, QString* error = nullptr);
+    bool saveModelAs(const QString& path, QString* error = nullptr);
+    std::function<int(const QString& path, const QStringList& layers)> chooseLayer;
+
+    // Crash recovery: if an autosave of an unclean exit exists, ask (or, with `ask` false,
+    // restore without asking). Returns true when a session was restored.
+    bool offerRecovery(bool ask = true);
+
+    // The panels (for tests and the screenshot mode).
+    ArgsPanel* argsPanel() const { return m_args; }
+    EligibilityPanel* eligibilityPanel() const { return m_eligibility; }
+    InputPanel* inputPanel() const { return m_input; }
+    GateHeatmaps* gateHeatmaps() const { return m_heatmaps; }
+    UnitLinesPlot* unitLines() const { return m_lines; }
+    StepBarsPlot* stepBars() const { return m_bars; }
+    EquationView* equationView() const { return m_equations; }
+    WeightsView* weightsView() const { return m_weights; }
+    CompareView* compareView() const { return m_compare; }
+    StepBar* stepBar() const { return m_stepBar; }
+    QTabWidget* views() const { return m_views; }
+    QString bannerText() const;
+    QString runStatusText() const;
+    QStringList recentFiles() const;
+
+    // Dock arrangement for a window of this size (used when no saved layout exists): the two
+    // bottom plots side by side on wide windows, as tabs on narrow ones.
+    void arrangeDocks(const QSize& size);
+
+    void setTheme(Theme theme);
+    Theme theme() const { return m_theme; }
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
+private:
+    void buildPanels();
+    void buildMenus();
+    void buildStatusBar();
+    void restoreSettings();
+    void saveSettings();
+    void addRecent(const QString& path);
+    void rebuildRecentMenu();
+    void updateTitle();
+    void updateIntro();
+    void showRunFinished(bool ok, const QString& message);
+    void showError(const QString& message);
+    bool maybeSave();
+    Exportable* currentExportable() const;
+    void exportFigure();
+    void exportData();
+
+    void actOpen();
+    void actOpenSession();
+    void actSaveSession();
+    void actSaveSessionAs();
+    void actSaveModelAs();
+    void actAbout();
+    void actShortcuts();
+
+    MainWindowOptions m_options;
+    Document* m_doc;
+    RunController* m_controller;
+    Autosave* m_autosave = nullptr;
+    QString m_sessionPath;
+    Theme m_theme = Theme::System;
+
+    ArgsPanel* m_args = nullptr;
+    EligibilityPanel* m_eligibility = nullptr;
+    InputPanel* m_input = nullptr;
+    GateHeatmaps* m_heatmaps = nullptr;
+    UnitLinesPlot* m_lines = nullptr;
+    StepBarsPlot* m_bars = nullptr;
+    EquationView* m_equations = nullptr;
+    WeightsView* m_weights = nullptr;
+    CompareView* m_compare = nullptr;
+    StepBar* m_stepBar = nullptr;
+    QTabWidget* m_views = nullptr;
+    QLabel* m_intro = nullptr;
+    QLabel* m_banner = nullptr;
+    QLabel* m_runStatus = nullptr;
+    QLabel* m_notice = nullptr;
+    QProgressBar* m_progress = nullptr;
+    QToolButton* m_cancel = nullptr;
+    QMenu* m_recentMenu = nullptr;
+    QMenu* m_viewMenu = nullptr;
+    QByteArray m_defaultState;
+};
+
+} // namespace gsui

@@ -1,0 +1,411 @@
+// The whole window, driven as a user would: files (every fixture opens and fills the arguments, a
+// corrupt file changes nothing), sessions, autosave recovery, keyboard stepping, errors that keep
+// the previous run, themes, and the --screenshot mode of the real executable.
+#include "args_panel.h"
+#include "autosave.h"
+#include "document.h"
+#include "eligibility_panel.h"
+#include "equation_view.h"
+#include "gate_heatmaps.h"
+#include "main_window.h"
+#include "run_controller.h"
+#include "session.h"
+#include "test_support.h"
+
+#include "gruscope/weightfile.h"
+
+#include <QCheckBox>
+#include <QDir>
+#include <QDockWidget>
+#include <QFile>
+#include <QImage>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QSpinBox>
+#include <QTemporaryDir>
+#include <QTest>
+#include <qcustomplot.h>
+
+#include <cmath>
+
+using namespace gsui;
+using namespace gruscope;
+
+namespace {
+
+MainWindowOptions testOptions(const QTemporaryDir& dir)
+{
+    MainWindowOptions o;
+    o.settingsPath = dir.filePath(QStringLiteral("settings.ini"));
+    o.stateDir = dir.filePath(QStringLiteral("state"));
+    o.restoreLayout = false;
+    return o;
+}
+
+bool sameBits(const ArrayF& a, const ArrayF& b)
+{
+    return a.shape == b.shape && a.data.size() == b.data.size() &&
+           std::memcmp(a.data.data(), b.data.data(), a.data.size() * sizeof(float)) == 0;
+}
+
+QString weightFile(const char* name) { return QString::fromStdString(gstest::dataPath(std::string("weightfiles/") + name)); }
+
+} // namespace
+
+class TstGuiWindow : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+
+    void opensOnTheExampleAndRuns()
+    {
+        QTemporaryDir dir;
+        MainWindow w(testOptions(dir));
+        w.resize(1280, 800);
+        w.show();
+        QVERIFY(w.openExample(QStringLiteral("sine")));
+        QVERIFY(w.controller()->waitForIdle());
+        const auto r = w.document()->result();
+        QVERIFY(r);
+        QCOMPARE(r->U, int64_t(8));
+        QVERIFY(r->result.trace.recorded());
+        QVERIFY(w.runStatusText().contains(QStringLiteral("cpu")));
+        QVERIFY(w.windowTitle().contains(QStringLiteral("GruScope")));
+        for (const QString& name : {QStringLiteral("parity"), QStringLiteral("masked_sum")}) {
+            QVERIFY(w.openExample(name));
+            QVERIFY(w.controller()->waitForIdle());
+            QVERIFY(w.document()->lastError().isEmpty());
+        }
+        QVERIFY(w.document()->mask().has_value()); // masked_sum ships its mask
+    }
+
+    // Every weight file fixture opens, and the arguments panel shows the file's arguments.
+    void everyFixtureOpensAndFillsArguments_data()
+    {
+        // The fixtures' manifest lists every weight file (the folder also holds inputs and expected
+        // outputs).
+        QTest::addColumn<QString>("path");
+        QDir d(QString::fromStdString(gstest::dataPath("weightfiles")));
+        QFile manifest(d.filePath(QStringLiteral("manifest.json")));
+        QVERIFY(manifest.open(QIODevice::ReadOnly));
+        const QJsonArray files = QJsonDocument::fromJson(manifest.readAll()).object().value(QStringLiteral("files")).toArray();
+        QVERIFY(files.size() >= 50);
+        for (const QJsonValue f : files) {
+            const QString name = f.toObject().value(QStringLiteral("file")).toString();
+            QTest::newRow(qPrintable(name)) << d.filePath(name);
+        }
+    }
+    void everyFixtureOpensAndFillsArguments()
+    {
+        QFETCH(QString, path);
+        QTemporaryDir dir;
+        MainWindow w(testOptions(dir));
+        const WeightFileInfo info = openWeightFile(path.toStdString());
+        QVERIFY(!info.layers.empty());
+        const int pick = int(info.layers.size()) - 1; // the last GRU: exercises the chooser
+        int asked = 0;
+        w.chooseLayer = [&](const QString&, const QStringList& labels) {
+            ++asked;
+            return int(labels.size()) - 1;
+        };
+        QString error;
+        QVERIFY2(w.openFile(path, &error), qPrintable(error));
+        QCOMPARE(asked, info.layers.size() > 1 ? 1 : 0);
+        const GruLayerInfo& layer = info.layers[size_t(pick)];
+        QCOMPARE(w.document()->config(), layer.config);
+        QCOMPARE(w.document()->features(), layer.kernelShape.at(0));
+        auto* units = qobject_cast<QSpinBox*>(w.argsPanel()->editor(QStringLiteral("units")));
+        QVERIFY(units);
+        QCOMPARE(int64_t(units->value()), layer.config.units);
+        auto* resetAfter = qobject_cast<QCheckBox*>(w.argsPanel()->editor(QStringLiteral("reset_after")));
+        QVERIFY(resetAfter);
+        QCOMPARE(resetAfter->isChecked(), layer.config.reset_after);
+        QVERIFY(w.controller()->waitForIdle());
+        QVERIFY2(w.document()->lastError().isEmpty(), qPrintable(w.document()->lastError()));
+        QVERIFY(w.document()->result());
+        QCOMPARE(w.document()->result()->U, layer.config.units);
+    }
+
+    // A corrupt file: an error in the window, and the model, input and result stay as they were.
+    void corruptFileKeepsThePreviousModel()
+    {
+        QTemporaryDir dir;
+        MainWindow w(testOptions(dir));
+        w.show();
+        QVERIFY(w.openExample(QStringLiteral("parity")));
+        QVERIFY(w.controller()->waitForIdle());
+        const GruConfig config = w.document()->config();
+        const auto weights = w.document()->weights();
+        const ArrayF input = w.document()->input();
+        const auto result = w.document()->result();
+
+        QFile original(weightFile("k3_gru_dense.keras"));
+        QVERIFY(original.open(QIODevice::ReadOnly));
+        QByteArray bytes = original.readAll();
+        const QString truncated = dir.filePath(QStringLiteral("truncated.keras"));
+        QFile t(truncated);
+        QVERIFY(t.open(QIODevice::WriteOnly));
+        t.write(bytes.left(bytes.size() / 2));
+        t.close();
+        const QString garbage = dir.filePath(QStringLiteral("garbage.h5"));
+        QFile g(garbage);
+        QVERIFY(g.open(QIODevice::WriteOnly));
+        g.write(QByteArray("\x89HDF\r\n\x1a\n this is not really HDF5", 34));
+        g.close();
+        const QString unknown = dir.filePath(QStringLiteral("notes.xyz"));
+        QFile u(unknown);
+        QVERIFY(u.open(QIODevice::WriteOnly));
+        u.write("hello");
+        u.close();
+
+        for (const QString& path : {truncated, garbage, unknown, dir.filePath(QStringLiteral("missing.h5"))}) {
+            QString error;
+            QVERIFY2(!w.openFile(path, &error), qPrintable(path));
+            QVERIFY2(!error.isEmpty(), qPrintable(path));
+            QVERIFY2(w.bannerText().contains(QFileInfo(path).fileName()), qPrintable(w.bannerText()));
+            QCOMPARE(w.document()->config(), config);
+            QCOMPARE(w.document()->weights(), weights);
+            QVERIFY(sameBits(w.document()->input(), input));
+            QVERIFY(w.controller()->waitForIdle());
+            QCOMPARE(w.document()->result(), result);
+        }
+    }
+
+    // An engine error (a NaN in the input) shows in the window and keeps the last good run.
+    void engineErrorKeepsThePreviousResult()
+    {
+        QTemporaryDir dir;
+        MainWindow w(testOptions(dir));
+        w.show();
+        QVERIFY(w.openExample(QStringLiteral("sine")));
+        QVERIFY(w.controller()->waitForIdle());
+        const auto good = w.document()->result();
+        w.document()->setInputValue(0, 3, 0, std::nanf(""));
+        QVERIFY(w.controller()->waitForIdle());
+        QCOMPARE(w.document()->result(), good);
+        QVERIFY(!w.document()->lastError().isEmpty());
+        QVERIFY2(w.bannerText().contains(QStringLiteral("NaN"), Qt::CaseInsensitive), qPrintable(w.bannerText()));
+        w.document()->setInputValue(0, 3, 0, 0.25f);
+        QVERIFY(w.controller()->waitForIdle());
+        QVERIFY(w.document()->lastError().isEmpty());
+        QVERIFY(w.document()->result() != good);
+        QVERIFY(w.bannerText().isEmpty());
+    }
+
+    void sessionRoundTrips()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("work.gruscope.json"));
+        GruConfig config;
+        GruWeights weights;
+        ArrayF input;
+        {
+            MainWindow w(testOptions(dir));
+            QVERIFY(w.openExample(QStringLiteral("masked_sum")));
+            QVERIFY(w.controller()->waitForIdle());
+            Document* d = w.document();
+            GruConfig c = d->config();
+            c.go_backwards = true;
+            c.dropout = 0.25;
+            d->setConfig(c);
+            d->setInputValue(1, 2, 0, 0.123456789f);
+            d->setMaskCell(0, 1, false);
+            d->setRandomStateSeed(99);
+            d->setInitialStateMode(InitialStateMode::Random);
+            d->setTraining(true);
+            d->setDropoutSeed(12345678901234ull);
+            d->setKerasVersion(QStringLiteral("3.3.3"));
+            d->setAssumeGpu(true);
+            QVERIFY(w.controller()->waitForIdle());
+            d->setCurrentStep(4);
+            d->setSelectedSample(1);
+            d->setSelectedUnit(2);
+            d->setPlottedUnits({0, 2});
+            w.views()->setCurrentIndex(1);
+            QString error;
+            QVERIFY2(w.saveSessionAs(path, &error), qPrintable(error));
+            QVERIFY(!d->modified());
+            config = d->config();
+            weights = *d->weights();
+            input = d->input();
+        }
+        MainWindow w2(testOptions(dir));
+        QVERIFY(w2.openExample(QStringLiteral("sine")));
+        QString error;
+        QVERIFY2(w2.openFile(path, &error), qPrintable(error));
+        Document* d = w2.document();
+        QCOMPARE(d->config(), config);
+        QVERIFY(sameBits(d->weights()->kernel, weights.kernel));
+        QVERIFY(sameBits(d->weights()->recurrentKernel, weights.recurrentKernel));
+        QVERIFY(sameBits(d->weights()->bias, weights.bias));
+        QVERIFY(sameBits(d->input(), input));
+        QVERIFY(d->mask().has_value());
+        QCOMPARE(int(d->mask()->data[1]), 0);
+        QCOMPARE(d->initialStateMode(), InitialStateMode::Random);
+        QCOMPARE(d->randomStateSeed(), uint64_t(99));
+        QVERIFY(d->training());
+        QCOMPARE(d->dropoutSeed(), uint64_t(12345678901234ull));
+        QCOMPARE(QString::fromStdString(d->eligibilityContext().kerasVersion), QStringLiteral("3.3.3"));
+        QVERIFY(d->assumeGpu());
+        QCOMPARE(d->currentStep(), 4);
+        QCOMPARE(d->selectedSample(), 1);
+        QCOMPARE(d->selectedUnit(), 2);
+        QCOMPARE(d->plottedUnits(), (QList<int>{0, 2}));
+        QCOMPARE(w2.views()->currentIndex(), 1);
+        QVERIFY(!d->modified());
+
+        // A session that lies about its sizes is refused by name and changes nothing.
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QByteArray json = f.readAll();
+        f.close();
+        json.replace("\"dtype\": \"float32\"", "\"dtype\": \"float64\"");
+        const QString broken = dir.filePath(QStringLiteral("broken.gruscope.json"));
+        QFile b(broken);
+        QVERIFY(b.open(QIODevice::WriteOnly));
+        b.write(json);
+        b.close();
+        const GruConfig before = d->config();
+        QVERIFY(!w2.openFile(broken, &error));
+        QVERIFY2(error.contains(QStringLiteral("dtype")), qPrintable(error));
+        QCOMPARE(d->config(), before);
+    }
+
+    // Work autosaved by a window that died (its marker names a process that is gone) is offered
+    // and restored by the next window; a clean exit leaves nothing to recover.
+    void autosaveRecoveryRestoresTheWork()
+    {
+        QTemporaryDir dir;
+        const MainWindowOptions options = testOptions(dir);
+        GruConfig edited;
+        {
+            auto* w = new MainWindow(options);
+            QVERIFY(!w->offerRecovery(false)); // nothing to recover on a first start
+            QVERIFY(w->openExample(QStringLiteral("parity")));
+            GruConfig c = w->document()->config();
+            c.units = 5;
+            c.go_backwards = true;
+            w->document()->setConfig(c);
+            w->document()->setInputValue(0, 0, 0, 0.75f);
+            edited = w->document()->config();
+            QVERIFY(w->autosave()->saveNow());
+            QVERIFY(QFile::exists(w->autosave()->autosavePath()));
+            // Simulate a crash: the window goes away without its clean-exit path, and the marker
+            // names a process that no longer exists.
+            QProcess gone;
+            gone.start(QStringLiteral("true"), {});
+            QVERIFY(gone.waitForFinished());
+            const qint64 deadPid = gone.processId() > 0 ? gone.processId() : 999999;
+            QFile marker(w->autosave()->markerPath());
+            QVERIFY(marker.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            marker.write(QByteArray::number(deadPid > 0 ? deadPid : 999999));
+            marker.close();
+            w->controller()->waitForIdle();
+            // Destroy without closeEvent (no finishCleanly).
+            w->setAttribute(Qt::WA_DeleteOnClose, false);
+            delete w;
+        }
+        MainWindow w2(options);
+        QVERIFY(!w2.autosave()->recoverableFile().isEmpty());
+        QVERIFY(w2.offerRecovery(false));
+        QCOMPARE(w2.document()->config(), edited);
+        QCOMPARE(w2.document()->input().data[0], 0.75f);
+        QVERIFY(w2.document()->modified());
+        w2.close(); // clean exit
+        QVERIFY(!QFile::exists(w2.autosave()->autosavePath()));
+        MainWindow w3(options);
+        QVERIFY(w3.autosave()->recoverableFile().isEmpty());
+    }
+
+    // Space, arrows and Home/End step when the focus is on the plots, not inside text fields.
+    void keyboardStepping()
+    {
+        QTemporaryDir dir;
+        MainWindow w(testOptions(dir));
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY(w.openExample(QStringLiteral("sine")));
+        QVERIFY(w.controller()->waitForIdle());
+        w.activateWindow();
+        w.gateHeatmaps()->setFocus();
+        QWidget* target = QApplication::focusWidget() ? QApplication::focusWidget() : &w;
+        QCOMPARE(w.document()->currentStep(), 0);
+        QTest::keyClick(target, Qt::Key_Right);
+        QTest::keyClick(target, Qt::Key_Right);
+        QCOMPARE(w.document()->currentStep(), 2);
+        QTest::keyClick(target, Qt::Key_Left);
+        QCOMPARE(w.document()->currentStep(), 1);
+        QTest::keyClick(target, Qt::Key_End);
+        QCOMPARE(w.document()->currentStep(), int(w.document()->steps()) - 1);
+        QTest::keyClick(target, Qt::Key_Home);
+        QCOMPARE(w.document()->currentStep(), 0);
+        // In a spin box the arrows belong to the spin box.
+        auto* units = qobject_cast<QSpinBox*>(w.argsPanel()->editor(QStringLiteral("units")));
+        QVERIFY(units);
+        units->setFocus();
+        QTest::keyClick(units, Qt::Key_Right);
+        QCOMPARE(w.document()->currentStep(), 0);
+    }
+
+    void darkThemeColoursThePlots()
+    {
+        QTemporaryDir dir;
+        MainWindow w(testOptions(dir));
+        QVERIFY(w.openExample(QStringLiteral("sine")));
+        QVERIFY(w.controller()->waitForIdle());
+        w.setTheme(Theme::Dark);
+        const QColor base = QApplication::palette().color(QPalette::Base);
+        QVERIFY(base.lightness() < 80);
+        const auto plots = w.findChildren<QCustomPlot*>();
+        QVERIFY(plots.size() >= 4);
+        for (QCustomPlot* p : plots)
+            for (QCPAxisRect* r : p->axisRects())
+                QCOMPARE(r->backgroundBrush().color(), base);
+        w.setTheme(Theme::Light);
+        QVERIFY(QApplication::palette().color(QPalette::Base).lightness() > 200);
+    }
+
+    // The real executable renders the window to a PNG and exits.
+    void screenshotMode()
+    {
+        const QByteArray app = qgetenv("GRUSCOPE_APP");
+        if (app.isEmpty())
+            QSKIP("GRUSCOPE_APP is not set (CTest sets it)");
+        QTemporaryDir dir;
+        const QString out = dir.filePath(QStringLiteral("window.png"));
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+        env.insert(QStringLiteral("XDG_CONFIG_HOME"), dir.filePath(QStringLiteral("config")));
+        env.insert(QStringLiteral("XDG_DATA_HOME"), dir.filePath(QStringLiteral("data")));
+        p.setProcessEnvironment(env);
+        p.start(QString::fromLocal8Bit(app),
+                {QStringLiteral("--screenshot"), out, QStringLiteral("--size"), QStringLiteral("1280x800"),
+                 weightFile("k3_gru_dense.keras")});
+        QVERIFY(p.waitForFinished(120000));
+        QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+        const QImage img(out);
+        QCOMPARE(img.size(), QSize(1280, 800));
+        // Not a blank image: many distinct colours.
+        QSet<QRgb> colours;
+        for (int y = 0; y < img.height(); y += 7)
+            for (int x = 0; x < img.width(); x += 7)
+                colours.insert(img.pixel(x, y));
+        QVERIFY2(colours.size() > 50, qPrintable(QString::number(colours.size())));
+
+        // A file that cannot be opened: exit status 2 and a message naming it, no image.
+        QProcess bad;
+        bad.setProcessEnvironment(env);
+        const QString out2 = dir.filePath(QStringLiteral("bad.png"));
+        bad.start(QString::fromLocal8Bit(app), {QStringLiteral("--screenshot"), out2, dir.filePath(QStringLiteral("nope.h5"))});
+        QVERIFY(bad.waitForFinished(60000));
+        QCOMPARE(bad.exitCode(), 2);
+        QVERIFY(bad.readAllStandardError().contains("nope.h5"));
+        QVERIFY(!QFile::exists(out2));
+    }
+};
+
+QTEST_MAIN(TstGuiWindow)
+#include "tst_gui_window.moc"
