@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 #include <limits>
 
 namespace gsui {
@@ -304,6 +305,11 @@ void GateHeatmaps::refill()
         const gruscope::ArrayF* a = panelArray(p);
         const bool have = m_message.isEmpty() && a && !a->data.empty();
         const int kc = cellCount(T), uc = cellCount(U);
+        struct InfCell {
+            int k, v;
+            bool positive;
+        };
+        std::vector<InfCell> infinite;
         for (int k = 0; k < kc; ++k) {
             const int64_t s = T == 1 ? 0 : k;
             const bool inWindow = have && s >= trc.stepBegin && s < trc.stepEnd;
@@ -311,6 +317,13 @@ void GateHeatmaps::refill()
             for (int v = 0; v < uc; ++v) {
                 const int64_t u = U == 1 ? 0 : v;
                 const double value = row ? double(row[u]) : kNaN;
+                if (std::isinf(value)) {
+                    // QCPColorGradient::colorize converts (value − lower)·factor to int: an
+                    // infinity there is undefined behaviour. Such cells get the scale's end colour
+                    // once the range is known.
+                    infinite.push_back({k, v, value > 0});
+                    continue;
+                }
                 d->setCell(k, v, value);
                 if (std::isfinite(value)) {
                     lo = std::min(lo, value);
@@ -331,6 +344,8 @@ void GateHeatmaps::refill()
                 range = QCPRange(-m, m);
             }
         }
+        for (const InfCell& c : infinite)
+            d->setCell(c.k, c.v, c.positive ? range.upper : range.lower);
         pn.map->setDataRange(range);
         pn.rect->axis(QCPAxis::atLeft)->setRange(-0.5, double(U) - 0.5);
 

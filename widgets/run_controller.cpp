@@ -94,7 +94,6 @@ std::shared_ptr<RunOutcome> executeRun(const RunRequest& rq, CallProgress* progr
 RunController::RunController(Document* doc, QObject* parent) : QObject(parent), m_doc(doc)
 {
     m_debounce.setSingleShot(true);
-    m_debounce.setInterval(25);
     connect(&m_debounce, &QTimer::timeout, this, &RunController::start);
     m_progressPoll.setInterval(100);
     connect(&m_progressPoll, &QTimer::timeout, this, [this] {
@@ -130,7 +129,13 @@ void RunController::requestRun()
         m_progress->cancel = true;
         return;
     }
-    m_debounce.start();
+    // Leading edge: when nothing is running, start on the next event-loop turn (so that the
+    // several signals of one edit coalesce) instead of waiting out the debounce; edits that keep
+    // coming while a run is in flight cancel it and wait for the debounce (see onFinished).
+    if (!m_debounce.isActive()) {
+        m_debounce.start(0);
+        return;
+    }
 }
 
 void RunController::runNow()
@@ -207,9 +212,9 @@ void RunController::onFinished()
     std::shared_ptr<RunOutcome> out = m_watcher.result();
     const bool ok = out && out->generation == m_generation && out->generation != 0;
     if (m_pending) {
-        // Superseded: whatever came back is stale.
+        // Superseded: whatever came back is stale. Edits are still arriving, so wait for quiet.
         m_pending = false;
-        m_debounce.start();
+        m_debounce.start(m_debounceMs);
         return;
     }
     if (ok) {

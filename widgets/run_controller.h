@@ -1,6 +1,7 @@
-// RunController: recomputes the Document's layer on a worker thread. Edits arrive in bursts
-// (a spin box held down, a mask stroke), so a request waits `debounceMs` for quiet, then the
-// controller snapshots the document, runs the engine off the UI thread and publishes the result.
+// RunController: recomputes the Document's layer on a worker thread. An edit while nothing runs
+// starts a run on the next event-loop turn; edits arriving in a burst (a spin box held down, a
+// mask stroke) cancel the run in flight and wait `debounceMs` for quiet. The controller snapshots
+// the document, runs the engine off the UI thread and publishes the result.
 // A request during a run cancels that run (the engine stops at its next step) and starts again
 // with the newest inputs; a stale result is never published. Errors go to Document::publishError
 // and leave the previous result in place.
@@ -47,8 +48,9 @@ public:
     explicit RunController(Document* doc, QObject* parent = nullptr);
     ~RunController() override;
 
-    void setDebounceMs(int ms) { m_debounce.setInterval(ms); }
-    int debounceMs() const { return m_debounce.interval(); }
+    // Quiet time awaited after a run was superseded by further edits.
+    void setDebounceMs(int ms) { m_debounceMs = ms; }
+    int debounceMs() const { return m_debounceMs; }
     bool busy() const { return m_running || m_debounce.isActive() || m_pending; }
     // Blocks (processing events) until no run is pending or running; false on timeout. For tests
     // and the --screenshot mode.
@@ -73,6 +75,7 @@ private:
 
     Document* m_doc;
     QTimer m_debounce;
+    int m_debounceMs = 25;
     QTimer m_progressPoll;
     QFutureWatcher<std::shared_ptr<RunOutcome>> m_watcher;
     std::unique_ptr<gruscope::CallProgress> m_progress;

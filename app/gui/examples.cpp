@@ -103,7 +103,7 @@ void loadExample(Document& doc, const QString& name)
     ModelOrigin origin;
     origin.description = QObject::tr("bundled example: %1").arg(exampleInfo(name).title);
     origin.layerName = qs(parsed.config.name);
-    origin.notes << QObject::tr("trained by Keras 3.15.1 (tools/make_examples.py)");
+    origin.notes << QObject::tr("trained by Keras 3.15.1");
     doc.setModel(parsed.config, std::move(w), origin);
 
     ArrayF x = parse(resource(name, QStringLiteral("input.npy")), "example input.npy").toFloat();

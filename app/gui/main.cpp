@@ -4,7 +4,8 @@
 //                                            bundled sine example
 //   gruscope --screenshot OUT.png [FILE]     open, run, render the whole window to OUT.png, exit
 //            [--size 1280x800] [--theme light|dark] [--tab gates|weights|compare]
-//            [--example NAME] [--step N] [--unit N]
+//            [--example NAME] [--step N] [--unit N]    (the compare view is shown after a comparison)
+#include "compare_view.h"
 #include "examples.h"
 #include "main_window.h"
 #include "run_controller.h"
@@ -12,6 +13,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFileInfo>
 #include <QImage>
 #include <QSettings>
@@ -131,6 +133,17 @@ int main(int argc, char** argv)
     if (!shot)
         return app.exec();
 
+    // A screenshot of the compare view shows a finished comparison.
+    if (window.views()->currentIndex() == 2) {
+        window.compareView()->runComparison(5);
+        QElapsedTimer clock;
+        clock.start();
+        while (window.compareView()->running() && clock.elapsed() < 120000) {
+            QApplication::processEvents(QEventLoop::AllEvents, 10);
+            QThread::msleep(2);
+        }
+    }
+
     // Let layouts settle and queued replots run, then render the whole window.
     for (int i = 0; i < 20; ++i) {
         QApplication::processEvents();
@@ -138,11 +151,6 @@ int main(int argc, char** argv)
     }
     window.controller()->waitForIdle(60000);
     QApplication::processEvents();
-    if (qEnvironmentVariableIsSet("GRUSCOPE_DEBUG_LAYOUT"))
-        for (QWidget* wdg : window.findChildren<QWidget*>())
-            if (wdg->isVisible() && wdg->minimumSizeHint().height() > 250)
-                std::printf("%s %s min %dx%d\n", wdg->metaObject()->className(), qPrintable(wdg->objectName()),
-                            wdg->minimumSizeHint().width(), wdg->minimumSizeHint().height());
     const QImage image = window.grab().toImage();
     const QString out = cli.value(screenshot);
     if (image.isNull() || !image.save(out))

@@ -3,6 +3,8 @@
 #include "args_panel.h"
 #include "autosave.h"
 #include "compare_view.h"
+
+#include <QTableWidget>
 #include "eligibility_panel.h"
 #include "engine_qt.h"
 #include "equation_view.h"
@@ -191,6 +193,8 @@ void MainWindow::buildPanels()
     m_views->addTab(m_heatmaps, tr("Gates over time"));
     m_views->addTab(m_weights, tr("Weights"));
     m_views->addTab(m_compare, tr("Compare backends"));
+    // Header plus three backends stay visible; the page scrolls before the table shrinks.
+    m_compare->table()->setMinimumHeight(m_compare->table()->fontMetrics().height() * 9);
     col->addWidget(m_views, 1);
     setCentralWidget(central);
 
@@ -215,9 +219,8 @@ void MainWindow::buildPanels()
     addDockWidget(Qt::RightDockWidgetArea, eqDock);
     splitDockWidget(inputDock, eqDock, Qt::Vertical);
     addDockWidget(Qt::BottomDockWidgetArea, linesDock);
-    addDockWidget(Qt::BottomDockWidgetArea, barsDock);
-    tabifyDockWidget(linesDock, barsDock);
-    linesDock->raise();
+    tabifyDockWidget(eqDock, barsDock);
+    eqDock->raise();
     setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
     setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
     resizeDocks({argsDock, inputDock}, {340, 340}, Qt::Horizontal);
@@ -242,19 +245,27 @@ void MainWindow::arrangeDocks(const QSize& size)
 {
     auto* lines = findChild<QDockWidget*>(QStringLiteral("linesDock"));
     auto* bars = findChild<QDockWidget*>(QStringLiteral("barsDock"));
+    auto* eq = findChild<QDockWidget*>(QStringLiteral("equationDock"));
     auto* args = findChild<QDockWidget*>(QStringLiteral("argsDock"));
     auto* input = findChild<QDockWidget*>(QStringLiteral("inputDock"));
-    if (!lines || !bars)
+    if (!lines || !bars || !eq || !args || !input)
         return;
-    if (size.width() >= 1600) {
+    if (size.width() >= 1600 && size.height() >= 950) {
+        // Room for everything at once: the bars beside the unit lines under the heatmaps.
+        addDockWidget(Qt::BottomDockWidgetArea, bars);
         splitDockWidget(lines, bars, Qt::Horizontal);
-        resizeDocks({args, input}, {380, 400}, Qt::Horizontal);
-        resizeDocks({lines}, {size.height() >= 1000 ? 280 : 220}, Qt::Vertical);
+        eq->raise();
+        resizeDocks({args, input}, {380, 420}, Qt::Horizontal);
+        resizeDocks({lines, bars}, {620, 420}, Qt::Horizontal);
+        resizeDocks({lines}, {270}, Qt::Vertical);
+        resizeDocks({input, eq}, {430, 470}, Qt::Vertical);
     } else {
-        tabifyDockWidget(lines, bars);
-        lines->raise();
+        // Small screens: the heatmaps keep the height, the bars share a tab with the equations.
+        tabifyDockWidget(eq, bars);
+        eq->raise();
         resizeDocks({args, input}, {330, 330}, Qt::Horizontal);
-        resizeDocks({lines}, {200}, Qt::Vertical);
+        resizeDocks({lines}, {190}, Qt::Vertical);
+        resizeDocks({input, eq}, {330, 400}, Qt::Vertical);
     }
 }
 
@@ -494,7 +505,7 @@ bool MainWindow::openExample(const QString& name, QString* error)
     }
     m_sessionPath.clear();
     const ExampleInfo info = exampleInfo(name);
-    statusBar()->showMessage(info.task, 15000);
+    statusBar()->showMessage(tr("Opened the bundled example %1").arg(name), 8000);
     updateTitle();
     updateIntro();
     m_intro->setToolTip(info.task + QStringLiteral("\n\n") + m_intro->toolTip());

@@ -157,6 +157,7 @@ int main(int argc, char** argv)
     std::printf("%-44s %9.1f %9.1f %9.1f %9s\n", "  of which the engine's forward pass (ms)", g.median, g.p95, g.max, "");
     std::printf("%-44s %9.1f %9s %9s %9s\n", "resident memory, sine example (MiB)", rssExample, "", "", "< 250");
     std::printf("%-44s %9.1f %9s %9s %9s\n", "resident memory after the large run (MiB)", rssLarge, "", "", "");
-    std::printf("(debounce %d ms is included in the edit latency)\n", w.controller()->debounceMs());
+    std::printf("(an edit while no run is in flight starts at once; the %d ms debounce applies to bursts only)\n",
+                w.controller()->debounceMs());
     return 0;
 }
