@@ -1,6 +1,9 @@
 #include "step_bar.h"
 
 #include <QComboBox>
+#include <QEvent>
+#include <QPainter>
+#include <QPixmap>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QSignalBlocker>
@@ -13,10 +16,53 @@ namespace gsui {
 
 namespace {
 
-QToolButton* makeButton(QWidget* parent, QStyle::StandardPixmap icon, const QString& name, const QString& tip)
+enum class Glyph { First, Previous, Play, Pause, Next, Last };
+
+// The media glyphs drawn in the palette's text colour: the style's standard icons are black and
+// disappear in a dark theme.
+QIcon glyphIcon(Glyph g, const QColor& colour)
+{
+    const qreal dpr = 2.0;
+    QPixmap pm(QSize(16, 16) * dpr);
+    pm.setDevicePixelRatio(dpr);
+    pm.fill(Qt::transparent);
+    QPainter p(&pm);
+    p.setRenderHint(QPainter::Antialiasing);
+    p.setPen(Qt::NoPen);
+    p.setBrush(colour);
+    auto triangle = [&](qreal x0, qreal x1, bool right) {
+        QPolygonF t;
+        if (right)
+            t << QPointF(x0, 3) << QPointF(x1, 8) << QPointF(x0, 13);
+        else
+            t << QPointF(x1, 3) << QPointF(x0, 8) << QPointF(x1, 13);
+        p.drawPolygon(t);
+    };
+    switch (g) {
+    case Glyph::First: p.drawRect(QRectF(3, 3, 2, 10)); triangle(5, 13, false); break;
+    case Glyph::Previous: triangle(2, 8, false); triangle(8, 14, false); break;
+    case Glyph::Play: triangle(4, 13, true); break;
+    case Glyph::Pause: p.drawRect(QRectF(4, 3, 3, 10)); p.drawRect(QRectF(9, 3, 3, 10)); break;
+    case Glyph::Next: triangle(2, 8, true); triangle(8, 14, true); break;
+    case Glyph::Last: triangle(3, 11, true); p.drawRect(QRectF(11, 3, 2, 10)); break;
+    }
+    p.end();
+    QIcon icon(pm);
+    // A greyed copy for disabled buttons.
+    QPixmap dim(pm.size());
+    dim.setDevicePixelRatio(dpr);
+    dim.fill(Qt::transparent);
+    QPainter q(&dim);
+    q.setOpacity(0.35);
+    q.drawPixmap(0, 0, pm);
+    q.end();
+    icon.addPixmap(dim, QIcon::Disabled);
+    return icon;
+}
+
+QToolButton* makeButton(QWidget* parent, const QString& name, const QString& tip)
 {
     auto* b = new QToolButton(parent);
-    b->setIcon(parent->style()->standardIcon(icon));
     b->setObjectName(name);
     b->setToolTip(tip);
     b->setAutoRaise(true);
@@ -30,11 +76,12 @@ StepBar::StepBar(Document* doc, QWidget* parent) : QWidget(parent), m_doc(doc)
     auto* row = new QHBoxLayout(this);
     row->setContentsMargins(4, 2, 4, 2);
     row->setSpacing(4);
-    m_first = makeButton(this, QStyle::SP_MediaSkipBackward, QStringLiteral("stepFirst"), tr("First step (Home)"));
-    m_prev = makeButton(this, QStyle::SP_MediaSeekBackward, QStringLiteral("stepPrevious"), tr("Previous step (Left)"));
-    m_play = makeButton(this, QStyle::SP_MediaPlay, QStringLiteral("stepPlay"), tr("Play / pause (Space)"));
-    m_next = makeButton(this, QStyle::SP_MediaSeekForward, QStringLiteral("stepNext"), tr("Next step (Right)"));
-    m_last = makeButton(this, QStyle::SP_MediaSkipForward, QStringLiteral("stepLast"), tr("Last step (End)"));
+    m_first = makeButton(this, QStringLiteral("stepFirst"), tr("First step (Home)"));
+    m_prev = makeButton(this, QStringLiteral("stepPrevious"), tr("Previous step (Left)"));
+    m_play = makeButton(this, QStringLiteral("stepPlay"), tr("Play / pause (Space)"));
+    m_next = makeButton(this, QStringLiteral("stepNext"), tr("Next step (Right)"));
+    m_last = makeButton(this, QStringLiteral("stepLast"), tr("Last step (End)"));
+    updateIcons();
     for (auto* b : {m_first, m_prev, m_play, m_next, m_last})
         row->addWidget(b);
 
@@ -129,13 +176,13 @@ void StepBar::togglePlay()
     if (m_doc->currentStep() >= m_doc->steps() - 1)
         m_doc->setCurrentStep(0);
     m_timer.start(int(1000.0 / stepsPerSecond()));
-    m_play->setIcon(style()->standardIcon(QStyle::SP_MediaPause));
+    updateIcons();
 }
 
 void StepBar::stop()
 {
     m_timer.stop();
-    m_play->setIcon(style()->standardIcon(QStyle::SP_MediaPlay));
+    updateIcons();
 }
 
 void StepBar::tick()
@@ -145,6 +192,27 @@ void StepBar::tick()
         return;
     }
     next();
+}
+
+} // namespace gsui
+
+namespace gsui {
+
+void StepBar::updateIcons()
+{
+    const QColor c = palette().color(QPalette::ButtonText);
+    m_first->setIcon(glyphIcon(Glyph::First, c));
+    m_prev->setIcon(glyphIcon(Glyph::Previous, c));
+    m_play->setIcon(glyphIcon(m_timer.isActive() ? Glyph::Pause : Glyph::Play, c));
+    m_next->setIcon(glyphIcon(Glyph::Next, c));
+    m_last->setIcon(glyphIcon(Glyph::Last, c));
+}
+
+void StepBar::changeEvent(QEvent* event)
+{
+    if (event->type() == QEvent::PaletteChange)
+        updateIcons();
+    QWidget::changeEvent(event);
 }
 
 } // namespace gsui

@@ -33,8 +33,12 @@ public slots:
     void togglePlay();
     void stop();
 
+protected:
+    void changeEvent(QEvent* event) override;
+
 private:
     void refresh();
+    void updateIcons();
     void tick();
 
     Document* m_doc;

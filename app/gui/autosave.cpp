@@ -38,10 +38,22 @@ Autosave::Autosave(Document* doc, const QString& dir, QObject* parent) : QObject
     m_soon.setSingleShot(true);
     m_soon.setInterval(3000);
     m_periodic.setInterval(30000);
-    connect(&m_soon, &QTimer::timeout, this, [this] { saveNow(); });
-    connect(&m_periodic, &QTimer::timeout, this, [this] {
-        if (m_dirty)
+    // Only unsaved work is worth recovering: a freshly opened file or example is not.
+    connect(&m_soon, &QTimer::timeout, this, [this] {
+        if (m_doc->modified())
             saveNow();
+    });
+    connect(&m_periodic, &QTimer::timeout, this, [this] {
+        if (m_dirty && m_doc->modified())
+            saveNow();
+    });
+    // Saved or freshly loaded work: an older autosave would only offer stale work after a crash.
+    connect(doc, &Document::modifiedChanged, this, [this](bool modified) {
+        if (m_started && !modified) {
+            m_soon.stop();
+            m_dirty = false;
+            QFile::remove(autosavePath());
+        }
     });
     connect(doc, &Document::runInputsChanged, this, [this] {
         if (!m_started)
