@@ -1,5 +1,7 @@
 #include "gate_heatmaps.h"
 
+#include "color_scales.h"
+
 #include "plot_theme.h"
 
 #include <qcustomplot.h>
@@ -18,46 +20,6 @@ namespace gsui {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-// Viridis (perceptually uniform, colour-blind safe) for the gates, whose values are in [0, 1]
-// with the default sigmoid.
-QCPColorGradient sequentialGradient()
-{
-    QCPColorGradient g;
-    g.clearColorStops();
-    g.setColorStopAt(0.0, QColor(68, 1, 84));
-    g.setColorStopAt(0.125, QColor(71, 44, 122));
-    g.setColorStopAt(0.25, QColor(59, 82, 139));
-    g.setColorStopAt(0.375, QColor(44, 114, 142));
-    g.setColorStopAt(0.5, QColor(33, 145, 140));
-    g.setColorStopAt(0.625, QColor(40, 174, 128));
-    g.setColorStopAt(0.75, QColor(94, 201, 98));
-    g.setColorStopAt(0.875, QColor(170, 220, 50));
-    g.setColorStopAt(1.0, QColor(253, 231, 37));
-    g.setColorInterpolation(QCPColorGradient::ciRGB);
-    g.setNanHandling(QCPColorGradient::nhNanColor);
-    g.setNanColor(QColor(128, 128, 128));
-    return g;
-}
-
-// Blue – white – red (ColorBrewer RdBu reversed) for the signed candidate and state: white is 0,
-// so the sign reads at a glance.
-QCPColorGradient divergingGradient()
-{
-    QCPColorGradient g;
-    g.clearColorStops();
-    g.setColorStopAt(0.0, QColor(5, 48, 97));
-    g.setColorStopAt(0.2, QColor(67, 147, 195));
-    g.setColorStopAt(0.4, QColor(209, 229, 240));
-    g.setColorStopAt(0.5, QColor(247, 247, 247));
-    g.setColorStopAt(0.6, QColor(253, 219, 199));
-    g.setColorStopAt(0.8, QColor(214, 96, 77));
-    g.setColorStopAt(1.0, QColor(103, 0, 31));
-    g.setColorInterpolation(QCPColorGradient::ciRGB);
-    g.setNanHandling(QCPColorGradient::nhNanColor);
-    g.setNanColor(QColor(128, 128, 128));
-    return g;
-}
 
 const char* kPanelName[GateHeatmaps::kPanels] = {"z", "r", "h~", "h"};
 const char* kPanelFile[GateHeatmaps::kPanels] = {"z", "r", "hh", "h"};
@@ -185,7 +147,7 @@ GateHeatmaps::GateHeatmaps(Document* doc, QWidget* parent) : QWidget(parent), m_
         pn.map->setColorScale(pn.scale);
         pn.map->setInterpolate(false);
         pn.map->setTightBoundary(false);
-        pn.map->setGradient(p < 2 ? sequentialGradient() : divergingGradient());
+        pn.map->setGradient(p < 2 ? gateGradient() : signedGradient());
         pn.map->setDataRange(p < 2 ? QCPRange(0, 1) : QCPRange(-1, 1));
         pn.map->setSelectable(QCP::stNone);
 

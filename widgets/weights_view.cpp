@@ -1,5 +1,7 @@
 #include "weights_view.h"
 
+#include "color_scales.h"
+
 #include "engine_qt.h"
 #include "plot_theme.h"
 
@@ -35,21 +37,6 @@ const QColor kNanColor(0, 200, 0);
 const QColor kInfFill(255, 200, 0);
 const QColor kGateColor[3] = {QColor(31, 119, 180), QColor(255, 127, 14), QColor(44, 160, 44)};
 constexpr int kHistogramBins = 30;
-
-QCPColorGradient divergingGradient()
-{
-    QCPColorGradient g;
-    g.clearColorStops();
-    g.setColorStopAt(0.0, QColor(33, 102, 172));
-    g.setColorStopAt(0.25, QColor(103, 169, 207));
-    g.setColorStopAt(0.5, QColor(247, 247, 247));
-    g.setColorStopAt(0.75, QColor(239, 138, 98));
-    g.setColorStopAt(1.0, QColor(178, 24, 43));
-    g.setLevelCount(256);
-    g.setNanHandling(QCPColorGradient::nhNanColor);
-    g.setNanColor(kNanColor);
-    return g;
-}
 
 // About `target` ticks per block at round steps (1, 2, 5, 10, ...).
 int64_t tickStep(int64_t n, int target)
@@ -236,7 +223,7 @@ void WeightsView::rebuild()
     auto* heatGroup = new QCPMarginGroup(m_plot);
     m_scale = new QCPColorScale(m_plot);
     m_scale->setType(QCPAxis::atRight);
-    m_scale->setGradient(divergingGradient());
+    m_scale->setGradient(signedGradient(kNanColor));
     m_scale->setDataRange(QCPRange(-m_range, m_range));
     m_scale->setBarWidth(12);
     m_scale->axis()->setLabel(tr("weight (white = 0)"));
@@ -331,7 +318,7 @@ void WeightsView::rebuild()
                 map->data()->setCell(int(c), int(r), v);
             }
         map->setColorScale(m_scale);
-        map->setGradient(divergingGradient());
+        map->setGradient(signedGradient(kNanColor));
         map->setDataRange(QCPRange(-m_range, m_range));
         if (!infKeys.isEmpty()) {
             auto* inf = new QCPGraph(xb, yl);

@@ -4,6 +4,7 @@
 // dropout, the recomputed pre-activations must match the trace's preZ/preR/preH within 1e-5, the
 // gate values its z/r/hh/h, and the text must carry the same numbers.
 #include "document.h"
+#include "examples.h"
 #include "equation_terms.h"
 #include "equation_view.h"
 #include "run_controller.h"
@@ -25,33 +26,6 @@ using namespace gsui;
 using namespace gruscope;
 
 namespace {
-
-std::string examplePath(const std::string& name, const std::string& file)
-{
-    return std::string(GRUSCOPE_SOURCE_DIR) + "/resources/examples/" + name + "/" + file;
-}
-
-// A bundled example as the window loads it: config.json, weights.npz, input.npy (and mask.npy).
-void loadExample(Document& doc, const std::string& name, bool withMask)
-{
-    const ParsedConfig parsed = readConfigFile(examplePath(name, "config.json"));
-    QVERIFY2(parsed.issues.empty(), "the example's config has issues");
-    GruWeights w;
-    for (auto& [key, arr] : npy::readNpz(examplePath(name, "weights.npz"))) {
-        if (key == "kernel")
-            w.kernel = arr.toFloat();
-        else if (key == "recurrent_kernel")
-            w.recurrentKernel = arr.toFloat();
-        else if (key == "bias")
-            w.bias = arr.toFloat();
-    }
-    ModelOrigin origin;
-    origin.description = QString::fromStdString("bundled example: " + name);
-    doc.setModel(parsed.config, std::move(w), origin);
-    doc.setInput(readInputFile(examplePath(name, "input.npy")), QStringLiteral("example input"));
-    if (withMask)
-        doc.setMask(npy::readNpy(examplePath(name, "mask.npy")).toMask("mask.npy"));
-}
 
 // A random layer: weights and biases uniform in [−0.8, 0.8] (the initialisers' zero bias would
 // hide the bias terms), inputs uniform in [−scale, scale].
@@ -221,7 +195,7 @@ private slots:
         Document doc;
         RunController controller(&doc);
         EquationView view(&doc);
-        loadExample(doc, "sine", false);
+        loadExample(doc, QStringLiteral("sine"));
         QVERIFY(controller.waitForIdle());
         QVERIFY2(doc.lastError().isEmpty(), qPrintable(doc.lastError()));
         QVERIFY(doc.config().reset_after);
@@ -299,7 +273,7 @@ private slots:
         Document doc;
         RunController controller(&doc);
         EquationView view(&doc);
-        loadExample(doc, "masked_sum", true);
+        loadExample(doc, QStringLiteral("masked_sum"));
         QVERIFY(controller.waitForIdle());
         QVERIFY2(doc.lastError().isEmpty(), qPrintable(doc.lastError()));
         // Sample 3 keeps its first 3 steps; steps 3..11 are padding.

@@ -3,6 +3,7 @@
 // toggles the unit in the line plot, the time axes move together, masked steps and untraced
 // samples are shown; the unit lines follow the unit picker; the bars show the current step.
 #include "document.h"
+#include "examples.h"
 #include "gate_heatmaps.h"
 #include "run_controller.h"
 #include "step_bars_plot.h"
@@ -27,30 +28,6 @@ using namespace gsui;
 using namespace gruscope;
 
 namespace {
-
-std::string examplePath(const std::string& name, const std::string& file)
-{
-    return std::string(GRUSCOPE_SOURCE_DIR) + "/resources/examples/" + name + "/" + file;
-}
-
-void loadExample(Document& doc, const std::string& name, bool withMask)
-{
-    const ParsedConfig parsed = readConfigFile(examplePath(name, "config.json"));
-    QVERIFY2(parsed.issues.empty(), "the example's config has issues");
-    GruWeights w;
-    for (auto& [key, arr] : npy::readNpz(examplePath(name, "weights.npz"))) {
-        if (key == "kernel")
-            w.kernel = arr.toFloat();
-        else if (key == "recurrent_kernel")
-            w.recurrentKernel = arr.toFloat();
-        else if (key == "bias")
-            w.bias = arr.toFloat();
-    }
-    doc.setModel(parsed.config, std::move(w), ModelOrigin{});
-    doc.setInput(readInputFile(examplePath(name, "input.npy")));
-    if (withMask)
-        doc.setMask(npy::readNpy(examplePath(name, "mask.npy")).toMask("mask.npy"));
-}
 
 void loadRandom(Document& doc, GruConfig config, int64_t B, int64_t T, int64_t I, uint64_t seed, float scale)
 {
@@ -97,7 +74,7 @@ private slots:
         Document doc;
         RunController controller(&doc);
         Views v(&doc);
-        loadExample(doc, "sine", false);
+        loadExample(doc, QStringLiteral("sine"));
         QVERIFY(controller.waitForIdle());
         QVERIFY2(doc.lastError().isEmpty(), qPrintable(doc.lastError()));
         doc.setSelectedSample(1);
@@ -135,7 +112,7 @@ private slots:
         Document doc;
         RunController controller(&doc);
         Views v(&doc);
-        loadExample(doc, "sine", false);
+        loadExample(doc, QStringLiteral("sine"));
         QVERIFY(controller.waitForIdle());
         v.draw();
         QCOMPARE(v.heat.cursorKey(), 0.0);
@@ -167,7 +144,7 @@ private slots:
         Document doc;
         RunController controller(&doc);
         Views v(&doc);
-        loadExample(doc, "sine", false);
+        loadExample(doc, QStringLiteral("sine"));
         QVERIFY(controller.waitForIdle());
         v.draw();
         doc.setSelectedUnit(0);
@@ -207,7 +184,7 @@ private slots:
         Document doc;
         RunController controller(&doc);
         Views v(&doc);
-        loadExample(doc, "sine", false);
+        loadExample(doc, QStringLiteral("sine"));
         QVERIFY(controller.waitForIdle());
         for (int p = 0; p < 4; ++p)
             QCOMPARE(v.heat.panelRect(p)->axis(QCPAxis::atBottom)->range(), QCPRange(-0.5, 99.5));
@@ -224,7 +201,7 @@ private slots:
         Document doc;
         RunController controller(&doc);
         Views v(&doc);
-        loadExample(doc, "masked_sum", true);
+        loadExample(doc, QStringLiteral("masked_sum"));
         QVERIFY(controller.waitForIdle());
         doc.setSelectedSample(3); // keeps 3 of 12 steps
         QVERIFY(v.heat.titleText().contains(QStringLiteral("hatched: masked steps")));
@@ -288,7 +265,7 @@ private slots:
         Document doc;
         RunController controller(&doc);
         Views v(&doc);
-        loadExample(doc, "parity", false);
+        loadExample(doc, QStringLiteral("parity"));
         QVERIFY(controller.waitForIdle());
         const auto out = doc.result();
         const Trace& tr = out->result.trace;
@@ -343,7 +320,7 @@ private slots:
         Document doc;
         RunController controller(&doc);
         Views v(&doc);
-        loadExample(doc, "sine", false);
+        loadExample(doc, QStringLiteral("sine"));
         QVERIFY(controller.waitForIdle());
         const auto out = doc.result();
         const Trace& tr = out->result.trace;

@@ -3,6 +3,7 @@
 // shown, and the selected unit must follow the Document both ways (outline ← selectedUnit, click
 // → setSelectedUnit).
 #include "document.h"
+#include "examples.h"
 #include "plot_theme.h"
 #include "weights_view.h"
 
@@ -27,26 +28,12 @@ using namespace gsui;
 
 namespace {
 
-const std::string kParity = std::string(GRUSCOPE_SOURCE_DIR) + "/resources/examples/parity/";
-
+// The bundled parity example, as the window opens it.
 void loadParity(Document& doc, GruWeights* copy = nullptr)
 {
-    ParsedConfig parsed = readConfigFile(kParity + "config.json");
-    QVERIFY(parsed.issues.empty());
-    GruWeights w;
-    for (auto& [key, arr] : npy::readNpz(kParity + "weights.npz")) {
-        if (key == "kernel")
-            w.kernel = arr.toFloat();
-        else if (key == "recurrent_kernel")
-            w.recurrentKernel = arr.toFloat();
-        else if (key == "bias")
-            w.bias = arr.toFloat();
-    }
+    loadExample(doc, QStringLiteral("parity"));
     if (copy)
-        *copy = w;
-    ModelOrigin origin;
-    origin.layerName = QStringLiteral("gru");
-    doc.setModel(parsed.config, std::move(w), origin);
+        *copy = *doc.weights();
 }
 
 // A small layer whose every weight is distinct: w = ±(0.01·k + 0.05).
