@@ -39,6 +39,7 @@
 #include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
@@ -57,6 +58,8 @@
 #include <QVBoxLayout>
 
 #include <memory>
+
+#include <qcustomplot.h>
 
 #ifndef GRUSCOPE_VERSION
 #define GRUSCOPE_VERSION "dev"
@@ -227,6 +230,24 @@ void MainWindow::buildPanels()
     resizeDocks({argsDock, eligDock}, {420, 330}, Qt::Vertical);
     resizeDocks({inputDock, eqDock}, {400, 350}, Qt::Vertical);
     resizeDocks({linesDock}, {220}, Qt::Vertical);
+    // Every plot offers its own export on right-click, and a click gives its view the focus so
+    // that File ▸ Export acts on the view last clicked.
+    const std::pair<QWidget*, Exportable*> exportables[] = {
+        {m_heatmaps, m_heatmaps}, {m_lines, m_lines}, {m_bars, m_bars}, {m_weights, m_weights}, {m_compare, m_compare}};
+    for (const auto& [widget, exportable] : exportables) {
+        widget->setFocusPolicy(Qt::ClickFocus);
+        QCustomPlot* plot = exportable->exportPlot();
+        if (!plot)
+            continue;
+        plot->setContextMenuPolicy(Qt::CustomContextMenu);
+        Exportable* e = exportable;
+        connect(plot, &QWidget::customContextMenuRequested, this, [this, plot, e](const QPoint& at) {
+            QMenu menu(this);
+            menu.addAction(tr("Export figure (PNG, PDF, SVG)…"), this, [this, e] { exportFigureInteractive(this, *e); });
+            menu.addAction(tr("Export data (CSV, .npy, .npz)…"), this, [this, e] { exportDataInteractive(this, *e); });
+            menu.exec(plot->mapToGlobal(at));
+        });
+    }
     // The weights and compare pages hold several plots and tables: below their natural size they
     // scroll rather than force the window taller than the screen.
     for (int i = 1; i < m_views->count(); ++i) {

@@ -2,6 +2,11 @@
 // corrupt file changes nothing), sessions, autosave recovery, keyboard stepping, errors that keep
 // the previous run, themes, and the --screenshot mode of the real executable.
 #include "args_panel.h"
+#include "compare_view.h"
+#include "plot_export.h"
+#include "step_bars_plot.h"
+#include "unit_lines_plot.h"
+#include "weights_view.h"
 #include "autosave.h"
 #include "document.h"
 #include "eligibility_panel.h"
@@ -12,6 +17,8 @@
 #include "session.h"
 #include "test_support.h"
 
+#include "gruscope/error.h"
+#include "gruscope/npy.h"
 #include "gruscope/weightfile.h"
 
 #include <QCheckBox>
@@ -365,6 +372,79 @@ private slots:
                 QCOMPARE(r->backgroundBrush().color(), base);
         w.setTheme(Theme::Light);
         QVERIFY(QApplication::palette().color(QPalette::Base).lightness() > 200);
+    }
+
+    // Every view's figure and numbers can be exported in every offered format.
+    void everyViewExports()
+    {
+        QTemporaryDir dir;
+        MainWindow w(testOptions(dir));
+        w.resize(1280, 800);
+        w.show();
+        QVERIFY(w.openExample(QStringLiteral("masked_sum")));
+        QVERIFY(w.controller()->waitForIdle());
+        w.compareView()->runComparison(2);
+        QTRY_VERIFY_WITH_TIMEOUT(!w.compareView()->running(), 60000);
+        const QList<QPair<QString, Exportable*>> views = {{QStringLiteral("gates"), w.gateHeatmaps()},
+                                                          {QStringLiteral("lines"), w.unitLines()},
+                                                          {QStringLiteral("bars"), w.stepBars()},
+                                                          {QStringLiteral("weights"), w.weightsView()},
+                                                          {QStringLiteral("compare"), w.compareView()}};
+        for (const auto& [name, view] : views) {
+            QVERIFY2(view->exportPlot(), qPrintable(name));
+            for (const char* ext : {"png", "pdf", "svg"}) {
+                const QString path = dir.filePath(name + QStringLiteral(".") + QLatin1String(ext));
+                savePlotFigure(view->exportPlot(), path, 800, 500);
+                QVERIFY2(QFileInfo(path).size() > 1000, qPrintable(path));
+            }
+            const auto tables = view->exportData();
+            QVERIFY2(!tables.empty(), qPrintable(name));
+            const QString npz = dir.filePath(name + QStringLiteral(".npz"));
+            saveShownData(tables, npz);
+            const auto back = npy::readNpz(npz.toStdString());
+            QCOMPARE(back.size(), tables.size());
+            for (size_t i = 0; i < tables.size(); ++i) {
+                const ArrayD a = back[i].second.toDouble();
+                QCOMPARE(a.shape, (Shape{tables[i].rows, tables[i].columns}));
+                for (size_t k = 0; k < a.data.size(); ++k)
+                    QVERIFY(a.data[k] == tables[i].values[k] || (std::isnan(a.data[k]) && std::isnan(tables[i].values[k])));
+            }
+            const QString csv = dir.filePath(name + QStringLiteral(".csv"));
+            saveShownData({tables.front()}, csv);
+            QFile f(csv);
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            const QList<QByteArray> lines = f.readAll().trimmed().split('\n');
+            QCOMPARE(int64_t(lines.size()), tables.front().rows + (tables.front().columnNames.isEmpty() ? 0 : 1));
+        }
+        // An unknown format is refused by name and writes nothing.
+        const QString bad = dir.filePath(QStringLiteral("fig.bmpx"));
+        QVERIFY_THROWS_EXCEPTION(gruscope::Error, savePlotFigure(w.gateHeatmaps()->exportPlot(), bad));
+        QVERIFY(!QFile::exists(bad));
+    }
+
+    // A run too large to trace every sample traces the selected one, says so, and traces another
+    // sample when it is selected.
+    void largeRunTracesTheSelectedSample()
+    {
+        QTemporaryDir dir;
+        MainWindow w(testOptions(dir));
+        Document* d = w.document();
+        GruConfig c;
+        c.units = 256;
+        d->setModel(c, initializeWeights(c, 4, 1), ModelOrigin{});
+        ArrayF x(Shape{40, 500, 4}, 0.25f);
+        d->setInput(x);
+        d->setSelectedSample(7);
+        QVERIFY(w.controller()->waitForIdle(120000));
+        auto r = d->result();
+        QVERIFY(r);
+        QCOMPARE(r->result.trace.samples, (std::vector<int64_t>{7}));
+        QVERIFY2(r->notes.join(QLatin1Char(' ')).contains(QStringLiteral("selected sample 7")),
+                 qPrintable(r->notes.join(QLatin1Char(' '))));
+        QCOMPARE(r->result.output.shape, (Shape{40, 256})); // every sample still runs
+        d->setSelectedSample(12);
+        QVERIFY(w.controller()->waitForIdle(120000));
+        QCOMPARE(d->result()->result.trace.samples, (std::vector<int64_t>{12}));
     }
 
     // The real executable renders the window to a PNG and exits.
