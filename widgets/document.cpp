@@ -4,6 +4,7 @@
 #include "gruscope/error.h"
 
 #include <algorithm>
+#include <cmath>
 #include <random>
 
 namespace gsui {
@@ -160,10 +161,18 @@ void Document::setModel(const GruConfig& config, GruWeights weights, ModelOrigin
     m_weights = std::make_shared<GruWeights>(std::move(weights));
     m_origin = std::move(origin);
     if (I > 0 && I != features()) {
-        // Keep B and T, give the input the kernel's feature count (the old values do not apply).
+        // Keep B and T and give the input the kernel's feature count. Zeros would make every plot
+        // flat, so each feature gets a sine of its own frequency, shifted per sample:
+        //   x[b, t, i] = sin(2π·((0.05 + 0.02·i)·t + 0.125·b))
         const int64_t B = std::max<int64_t>(1, batch()), T = std::max<int64_t>(1, steps());
-        m_x = ArrayF(Shape{B, T, I}, 0.0f);
-        m_inputDescription = tr("zeros (the model reads %1 features)").arg(I);
+        m_x = ArrayF(Shape{B, T, I});
+        constexpr double kTwoPi = 6.283185307179586;
+        for (int64_t b = 0; b < B; ++b)
+            for (int64_t t = 0; t < T; ++t)
+                for (int64_t i = 0; i < I; ++i)
+                    m_x.data[size_t((b * T + t) * I + i)] =
+                        float(std::sin(kTwoPi * ((0.05 + 0.02 * double(i)) * double(t) + 0.125 * double(b))));
+        m_inputDescription = tr("sine per feature (the model reads %1 features)").arg(I);
         emit inputChanged();
     }
     fitStateAndMask();

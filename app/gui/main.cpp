@@ -4,7 +4,8 @@
 //                                            bundled sine example
 //   gruscope --screenshot OUT.png [FILE]     open, run, render the whole window to OUT.png, exit
 //            [--size 1280x800] [--theme light|dark] [--tab gates|weights|compare]
-//            [--example NAME] [--step N] [--unit N]    (the compare view is shown after a comparison)
+//            [--example NAME] [--step N] [--unit N] [--layer NAME]
+//                                            (the compare view is shown after a comparison)
 #include "compare_view.h"
 #include "examples.h"
 #include "main_window.h"
@@ -61,7 +62,11 @@ int main(int argc, char** argv)
                                QStringLiteral("NAME"));
     QCommandLineOption step(QStringLiteral("step"), QStringLiteral("Start at this step."), QStringLiteral("N"));
     QCommandLineOption unit(QStringLiteral("unit"), QStringLiteral("Select this unit."), QStringLiteral("N"));
-    cli.addOptions({screenshot, size, theme, tab, example, step, unit});
+    QCommandLineOption layer(QStringLiteral("layer"),
+                             QStringLiteral("The GRU to open in a file with several (its name); --screenshot takes the "
+                                            "first otherwise."),
+                             QStringLiteral("NAME"));
+    cli.addOptions({screenshot, size, theme, tab, example, step, unit, layer});
     cli.process(app);
 
     const bool shot = cli.isSet(screenshot);
@@ -100,6 +105,25 @@ int main(int argc, char** argv)
     if (!options.restoreLayout || window.saveState().isEmpty() || !QSettings().contains(QStringLiteral("windowState")))
         window.arrangeDocks(windowSize);
     window.show();
+
+    // A file with several GRUs: --layer names one; a screenshot cannot ask, so it takes the first.
+    if (cli.isSet(layer) || shot) {
+        const QString wanted = cli.value(layer);
+        window.chooseLayer = [wanted, shot](const QString& path, const QStringList& labels) -> int {
+            for (int i = 0; i < labels.size(); ++i)
+                if (!wanted.isEmpty() && labels[i].section(QStringLiteral(" · "), 0, 0) == wanted)
+                    return i;
+            if (!wanted.isEmpty()) {
+                std::fprintf(stderr, "gruscope: %s has no GRU named '%s'; it has:\n  %s\n", qPrintable(path),
+                             qPrintable(wanted), qPrintable(labels.join(QStringLiteral("\n  "))));
+                return -1;
+            }
+            if (shot)
+                std::fprintf(stderr, "gruscope: %s holds %lld GRUs; showing the first (choose one with --layer)\n",
+                             qPrintable(path), static_cast<long long>(labels.size()));
+            return shot ? 0 : -1;
+        };
+    }
 
     const bool restored = shot ? false : window.offerRecovery(true);
     const QStringList files = cli.positionalArguments();

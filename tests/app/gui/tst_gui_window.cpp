@@ -374,6 +374,35 @@ private slots:
         QVERIFY(QApplication::palette().color(QPalette::Base).lightness() > 200);
     }
 
+    // Layout, theme and recent files are kept between runs.
+    void settingsPersistBetweenRuns()
+    {
+        QTemporaryDir dir;
+        MainWindowOptions options = testOptions(dir);
+        options.restoreLayout = true;
+        {
+            MainWindow w(options);
+            w.resize(1000, 700);
+            w.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&w));
+            w.findChild<QDockWidget*>(QStringLiteral("linesDock"))->hide();
+            w.setTheme(Theme::Dark);
+            QVERIFY(w.openFile(weightFile("k3_gru_dense.keras")));
+            QVERIFY(w.controller()->waitForIdle());
+            QVERIFY(w.close());
+        }
+        MainWindow again(options);
+        again.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&again));
+        QCOMPARE(again.theme(), Theme::Dark);
+        QVERIFY(!again.findChild<QDockWidget*>(QStringLiteral("linesDock"))->isVisible());
+        QVERIFY(again.findChild<QDockWidget*>(QStringLiteral("barsDock"))->isVisible() ||
+                again.findChild<QDockWidget*>(QStringLiteral("equationDock"))->isVisible());
+        QCOMPARE(again.size(), QSize(1000, 700));
+        QCOMPARE(again.recentFiles().value(0), QFileInfo(weightFile("k3_gru_dense.keras")).absoluteFilePath());
+        again.setTheme(Theme::Light);
+    }
+
     // Every view's figure and numbers can be exported in every offered format.
     void everyViewExports()
     {
