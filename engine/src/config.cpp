@@ -1,6 +1,8 @@
 // GruConfig validation and the get_config() JSON dialects of Keras 3 and tf.keras.
 #include "gruscope/config.h"
 
+#include "json_depth.h"
+
 #include "gruscope/error.h"
 
 #include <nlohmann/json.hpp>
@@ -21,28 +23,6 @@ namespace {
 constexpr int64_t kMaxUnits = int64_t(1) << 20;
 constexpr size_t kMaxJsonDepth = 256;
 
-// The deepest nesting of arrays and objects in JSON text (brackets inside strings do not count).
-size_t jsonTextDepth(const std::string& text)
-{
-    size_t depth = 0, deepest = 0;
-    bool inString = false;
-    for (size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        if (inString) {
-            if (c == '\\')
-                ++i; // skip the escaped character
-            else if (c == '"')
-                inString = false;
-        } else if (c == '"') {
-            inString = true;
-        } else if (c == '[' || c == '{') {
-            deepest = std::max(deepest, ++depth);
-        } else if ((c == ']' || c == '}') && depth > 0) {
-            --depth;
-        }
-    }
-    return deepest;
-}
 
 std::string fmtDouble(double v)
 {
@@ -371,7 +351,7 @@ ParsedConfig parseConfigJson(const std::string& jsonText, std::optional<Flavor> 
     // Fuzzing fix: nlohmann::json parses any depth, but dump() (readVerbatim, error messages) and
     // copies recurse once per level: {"units": 2, "kernel_regularizer": [[[[...]]]]} nested
     // 100000 deep overflowed the stack. No Keras config comes near this limit.
-    if (jsonTextDepth(jsonText) > kMaxJsonDepth)
+    if (detail::jsonTextDepth(jsonText) > kMaxJsonDepth)
         throw Error(ErrorCode::InvalidArgument, what + ": JSON nested more than " + std::to_string(kMaxJsonDepth) +
                                                     " levels deep; a layer configuration is never that deep");
     json root;

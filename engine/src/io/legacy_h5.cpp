@@ -4,6 +4,7 @@
 // in the order kernel, recurrent kernel, bias (forward then backward for Bidirectional).
 #include "weightfile_detail.h"
 
+#include "json_depth.h"
 #include "gruscope/error.h"
 
 #include <algorithm>
@@ -14,7 +15,6 @@ namespace gruscope::io {
 
 using nlohmann::json;
 
-bool jsonDeeperThan(const json& root, size_t maxDepth); // keras_config.cpp
 constexpr size_t kMaxModelConfigDepth = 256;
 
 namespace {
@@ -114,22 +114,24 @@ void readLegacyH5(const h5::File& f, WeightFileInfo& info)
 
     std::map<std::string, LayerConfig> configs;
     if (auto mc = f.string("/", "model_config")) {
-        info.modelConfigJson = *mc;
-        try {
-            const json parsed = json::parse(*mc);
-            // Fuzzing fix: copying a config nested ~100000 deep (collectLayerConfigs) overflowed the
-            // stack. It is ignored, and not passed on in modelConfigJson (whose readers dump it).
-            if (jsonDeeperThan(parsed, kMaxModelConfigDepth)) {
-                info.modelConfigJson.clear();
-                info.diagnostics.push_back({Diagnostic::Severity::Warning, "/ model_config",
-                                            "the model config is nested more than " + std::to_string(kMaxModelConfigDepth) +
-                                                " levels deep; it is ignored and arguments are inferred"});
-            } else
+        // Fuzzing fix: a model config nested thousands of levels deep (valid or not) overflowed the
+        // stack wherever it was copied or parsed into ordered_json (collectLayerConfigs, the CLI's
+        // --json). It is measured as text first, ignored and not passed on in modelConfigJson.
+        if (detail::jsonTextDepth(*mc) > kMaxModelConfigDepth) {
+            info.diagnostics.push_back({Diagnostic::Severity::Warning, "/ model_config",
+                                        "the model config is nested more than " + std::to_string(kMaxModelConfigDepth) +
+                                            " levels deep; it is ignored and arguments are inferred"});
+        } else {
+            info.modelConfigJson = *mc;
+            try {
+                const json parsed = json::parse(*mc);
                 for (auto& [name, lc] : collectLayerConfigs(parsed))
                     configs.emplace(name, std::move(lc));
-        } catch (const json::exception& e) {
-            info.diagnostics.push_back({Diagnostic::Severity::Warning, "/ model_config",
-                                        std::string("the model config is not valid JSON (") + e.what() + "); arguments are inferred"});
+            } catch (const json::exception& e) {
+                info.diagnostics.push_back({Diagnostic::Severity::Warning, "/ model_config",
+                                            std::string("the model config is not valid JSON (") + e.what() +
+                                                "); arguments are inferred"});
+            }
         }
     }
 
