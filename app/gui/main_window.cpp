@@ -451,9 +451,7 @@ bool MainWindow::openFile(const QString& path, QString* error)
         switch (guessFileRole(path)) {
         case FileRole::Session: {
             SessionExtras extras;
-            // Read into a scratch document first: a bad session must not half-apply.
-            Document scratch;
-            loadSession(path, scratch, &extras);
+            // sessionFromJson checks every field before it changes the document (tst_session).
             loadSession(path, *m_doc, &extras);
             if (!extras.windowState.isEmpty())
                 restoreState(extras.windowState);
@@ -584,8 +582,6 @@ bool MainWindow::offerRecovery(bool ask)
         if (answer == QMessageBox::Yes) {
             try {
                 SessionExtras extras;
-                Document scratch;
-                loadSession(file, scratch, &extras);
                 loadSession(file, *m_doc, &extras);
                 if (!extras.windowState.isEmpty())
                     restoreState(extras.windowState);
