@@ -1,5 +1,5 @@
 // One-click fixes for the cuDNN eligibility conditions that gruscope::checkCudnnEligibility
-// reports (condition ids from engine/src/eligibility.cpp). A fix edits the Document the way a user
+// reports (condition ids from engine/src/core/eligibility.cpp). A fix edits the Document the way a user
 // would in the panels — an argument, the mask, or the "assume a GPU" setting — and returns one
 // sentence for the status bar saying what it changed.
 #pragma once

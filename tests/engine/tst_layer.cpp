@@ -1,7 +1,7 @@
 // GruLayer behaviour beyond the Keras fixtures: cpu against the float64 reference on a sweep of
 // configurations and sizes (both code paths of the cpu backend), stateful calls, errors that
 // leave the layer intact, dropout semantics and the trace.
-#include "dropout.h"
+#include "core/dropout.h"
 #include "gruscope/error.h"
 #include "gruscope/layer.h"
 #include "test_support.h"

@@ -4,7 +4,7 @@
 // in the order kernel, recurrent kernel, bias (forward then backward for Bidirectional).
 #include "weightfile_detail.h"
 
-#include "json_depth.h"
+#include "core/json_depth.h"
 #include "gruscope/error.h"
 
 #include <algorithm>

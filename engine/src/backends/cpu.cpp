@@ -1,5 +1,5 @@
 // The float32 CPU backend (Eigen). Same equations as the reference backend (see
-// backend_reference.cpp), arranged for speed:
+// reference.cpp), arranged for speed:
 //   1. The input projection XP = x·K + b_in is computed for a block of timesteps with one GEMM
 //      (the whole sequence when it fits the block budget), outside the time loop.
 //   2. Per step, one GEMM HR = h·R (+ b_rec) gives the recurrent parts of all three gates for all
@@ -7,7 +7,7 @@
 //   3. Gate math is fused row by row on preallocated buffers: the time loop allocates nothing.
 // The block budget keeps the extra memory of step 1 at a fraction of the inputs and outputs, so
 // peak memory stays close to inputs + weights + outputs + trace.
-#include "backend.h"
+#include "backends/backend.h"
 
 #include <Eigen/Core>
 

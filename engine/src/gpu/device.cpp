@@ -6,7 +6,7 @@ namespace gruscope {
 
 #ifdef GRUSCOPE_HAVE_GPU
 namespace gpu {
-DeviceInfo probeCudaDevice(); // gpu/probe_cuda.cpp
+DeviceInfo probeCudaDevice(); // gpu/cuda/probe_cuda.cpp
 }
 #endif
 

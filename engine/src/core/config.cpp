@@ -1,7 +1,7 @@
 // GruConfig validation and the get_config() JSON dialects of Keras 3 and tf.keras.
 #include "gruscope/config.h"
 
-#include "json_depth.h"
+#include "core/json_depth.h"
 
 #include "gruscope/error.h"
 

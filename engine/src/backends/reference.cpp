@@ -10,7 +10,7 @@
 // Masking (Keras generic loop): a kept step takes h' as state and output; a masked step keeps the
 // state and outputs the previous output (zeros before the first step), or zeros with
 // zero_output_for_mask.
-#include "backend.h"
+#include "backends/backend.h"
 
 #include <algorithm>
 #include <vector>

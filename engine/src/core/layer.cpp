@@ -2,8 +2,8 @@
 // which initial state Keras would use, dropout masks, the output layout and the trace plan.
 #include "gruscope/layer.h"
 
-#include "backend.h"
-#include "dropout.h"
+#include "backends/backend.h"
+#include "core/dropout.h"
 #include "gruscope/device.h"
 #include "gruscope/eligibility.h"
 #include "gruscope/error.h"

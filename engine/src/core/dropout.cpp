@@ -1,4 +1,4 @@
-#include "dropout.h"
+#include "core/dropout.h"
 
 namespace gruscope::detail {
 
