@@ -21,8 +21,27 @@ struct EligibilityContext {
     bool eagerOutermost = true;       // tf.keras: eager execution in the outermost context
 };
 
+// The stable identifiers of the conditions, in the order the report lists them. The GUI's fixes
+// and the CLI's JSON refer to conditions by these names.
+namespace cond {
+inline constexpr const char* UseCudnn = "use_cudnn";
+inline constexpr const char* Gpu = "gpu";
+inline constexpr const char* Activation = "activation";
+inline constexpr const char* RecurrentActivation = "recurrent_activation";
+inline constexpr const char* RecurrentDropout = "recurrent_dropout";
+inline constexpr const char* Unroll = "unroll";
+inline constexpr const char* UseBias = "use_bias";
+inline constexpr const char* ResetAfter = "reset_after";
+inline constexpr const char* Dropout = "dropout";
+inline constexpr const char* MaskRightPadded = "mask_right_padded";
+inline constexpr const char* NoFullyMaskedSample = "no_fully_masked_sample";
+inline constexpr const char* EagerOutermost = "eager_outermost";
+inline constexpr const char* All[] = {UseCudnn, Gpu,     Activation, RecurrentActivation, RecurrentDropout,     Unroll,
+                                      UseBias,  ResetAfter, Dropout, MaskRightPadded,     NoFullyMaskedSample, EagerOutermost};
+} // namespace cond
+
 struct EligibilityCondition {
-    std::string id;     // stable identifier, e.g. "activation", "mask_right_padded"
+    std::string id;     // stable identifier: one of cond::All
     std::string title;  // "activation is tanh"
     bool ok = true;
     bool applies = true; // false: not a rule for this flavor (shown, never fails)

@@ -110,37 +110,37 @@ EligibilityReport checkCudnnEligibility(const GruConfig& c, const ArrayU8* mask,
     // use_cudnn (Keras 3 only).
     if (k3) {
         const bool ok = c.use_cudnn != UseCudnn::False;
-        add("use_cudnn", "use_cudnn is \"auto\" or True", ok,
+        add(cond::UseCudnn, "use_cudnn is \"auto\" or True", ok,
             ok ? (c.use_cudnn == UseCudnn::True ? "use_cudnn=True: cuDNN is required" : "use_cudnn=\"auto\": cuDNN when possible")
                : "use_cudnn=False turns cuDNN off",
             "set use_cudnn=\"auto\"");
     } else {
-        add("use_cudnn", "use_cudnn is \"auto\" or True", true, "tf.keras has no use_cudnn argument", "", false);
+        add(cond::UseCudnn, "use_cudnn is \"auto\" or True", true, "tf.keras has no use_cudnn argument", "", false);
     }
 
-    add("gpu", "a GPU with cuDNN is present", device.present,
+    add(cond::Gpu, "a GPU with cuDNN is present", device.present,
         device.present ? "GPU: " + device.reason : "no usable GPU: " + device.reason,
         "run on a machine with an NVIDIA GPU, its driver and cuDNN 9 (Keras then finds it with tf.config.list_logical_devices(\"GPU\"))");
 
     const auto act = activationFromName(c.activation);
     const auto rec = activationFromName(c.recurrent_activation);
-    add("activation", "activation is tanh", act == ActivationKind::Tanh,
+    add(cond::Activation, "activation is tanh", act == ActivationKind::Tanh,
         "activation is \"" + c.activation + "\"" + (act == ActivationKind::Tanh ? "" : "; cuDNN's GRU hard-codes tanh"),
         "set activation=\"tanh\"");
-    add("recurrent_activation", "recurrent_activation is sigmoid", rec == ActivationKind::Sigmoid,
+    add(cond::RecurrentActivation, "recurrent_activation is sigmoid", rec == ActivationKind::Sigmoid,
         "recurrent_activation is \"" + c.recurrent_activation + "\"" +
             (rec == ActivationKind::Sigmoid ? "" : "; cuDNN's GRU hard-codes the logistic sigmoid"),
         "set recurrent_activation=\"sigmoid\"");
 
     const double rd = c.effectiveRecurrentDropout();
-    add("recurrent_dropout", "recurrent_dropout is 0", rd == 0.0,
+    add(cond::RecurrentDropout, "recurrent_dropout is 0", rd == 0.0,
         rd == 0.0 ? "recurrent_dropout is 0" : "recurrent_dropout is " + shortNumber(rd) + "; cuDNN cannot drop the recurrent state",
         "set recurrent_dropout=0 (keep dropout on the inputs if you need regularisation)");
-    add("unroll", "unroll is False", !c.unroll, c.unroll ? "unroll=True builds a static graph of steps" : "unroll is False",
+    add(cond::Unroll, "unroll is False", !c.unroll, c.unroll ? "unroll=True builds a static graph of steps" : "unroll is False",
         "set unroll=False");
-    add("use_bias", "use_bias is True", c.use_bias, c.use_bias ? "use_bias is True" : "use_bias=False; cuDNN needs the input and recurrent biases",
+    add(cond::UseBias, "use_bias is True", c.use_bias, c.use_bias ? "use_bias is True" : "use_bias=False; cuDNN needs the input and recurrent biases",
         "set use_bias=True (zero biases give the same numbers)");
-    add("reset_after", "reset_after is True", c.reset_after,
+    add(cond::ResetAfter, "reset_after is True", c.reset_after,
         c.reset_after ? "reset_after is True (the cuDNN formulation)"
                       : "reset_after=False applies the reset gate before the recurrent product; cuDNN implements only reset-after",
         "set reset_after=True (the weights change meaning: the bias becomes (2, 3U) and the model must be retrained or converted)");
@@ -149,11 +149,11 @@ EligibilityReport checkCudnnEligibility(const GruConfig& c, const ArrayU8* mask,
     // released 3.3.3 and 3.4.0 wheels: `if not self.dropout and not self.recurrent_dropout`).
     const double dp = c.effectiveDropout();
     if (k3 && before(kv, 3, 4)) {
-        add("dropout", "dropout is 0 (Keras 3 before 3.4)", dp == 0.0,
+        add(cond::Dropout, "dropout is 0 (Keras 3 before 3.4)", dp == 0.0,
             dp == 0.0 ? "dropout is 0" : "dropout is " + shortNumber(dp) + "; Keras " + ctx.kerasVersion + " uses cuDNN only without dropout",
             "set dropout=0, or use Keras 3.4 or newer, which applies dropout to the inputs before cuDNN");
     } else {
-        add("dropout", "dropout (inputs) is allowed", true,
+        add(cond::Dropout, "dropout (inputs) is allowed", true,
             dp == 0.0 ? "dropout is 0" : "dropout is applied to the inputs before cuDNN", "");
     }
 
@@ -168,13 +168,13 @@ EligibilityReport checkCudnnEligibility(const GruConfig& c, const ArrayU8* mask,
         }
         int64_t bad = -1;
         const bool right = isRightPadded(bt, &bad);
-        add("mask_right_padded", "mask is strictly right-padded", right,
+        add(cond::MaskRightPadded, "mask is strictly right-padded", right,
             right ? "every sample's mask is True…True then False…False"
                   : "sample " + std::to_string(bad) + " has a kept step after a masked one (left padding or a hole)",
             "pad sequences at the end (valid steps first), or set use_cudnn=False");
         int64_t full = -1;
         const bool anyFull = hasFullyMaskedSample(bt, &full);
-        add("no_fully_masked_sample", "no sample is fully masked", !anyFull,
+        add(cond::NoFullyMaskedSample, "no sample is fully masked", !anyFull,
             anyFull ? "sample " + std::to_string(full) + " has no kept step; cuDNN cannot run a zero-length sequence"
                     : "every sample has at least one kept step",
             "remove samples with no valid step from the batch");
@@ -186,15 +186,15 @@ EligibilityReport checkCudnnEligibility(const GruConfig& c, const ArrayU8* mask,
             rep.notes.push_back("Keras 3 (TensorFlow backend) falls back to the generic loop for this mask only in eager "
                                 "calls; inside tf.function (fit, predict) it raises an error instead. use_cudnn=False avoids it.");
     } else {
-        add("mask_right_padded", "mask is strictly right-padded", true, "no mask", "");
-        add("no_fully_masked_sample", "no sample is fully masked", true, "no mask", "");
+        add(cond::MaskRightPadded, "mask is strictly right-padded", true, "no mask", "");
+        add(cond::NoFullyMaskedSample, "no sample is fully masked", true, "no mask", "");
     }
 
     if (k3)
-        add("eager_outermost", "eager execution in the outermost context", true,
+        add(cond::EagerOutermost, "eager execution in the outermost context", true,
             "Keras 3 does not check this (its docstring still lists it)", "", false);
     else
-        add("eager_outermost", "eager execution in the outermost context", ctx.eagerOutermost,
+        add(cond::EagerOutermost, "eager execution in the outermost context", ctx.eagerOutermost,
             ctx.eagerOutermost ? "TF2 eager mode" : "the outermost context is a TF1 graph",
             "run in TF2 eager mode (do not disable eager execution)");
 
