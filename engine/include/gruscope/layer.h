@@ -5,6 +5,8 @@
 
 #include "gruscope/array.h"
 #include "gruscope/config.h"
+#include "gruscope/eligibility.h"
+#include "gruscope/error.h"
 #include "gruscope/trace.h"
 #include "gruscope/weights.h"
 
@@ -18,10 +20,11 @@
 namespace gruscope {
 
 enum class BackendKind {
-    Auto,      // cudnn when built, present and eligible; else cpu
+    Auto,      // what Keras would run here: cudnn when built, present and eligible; else cuda when a GPU is present; else cpu
     Cpu,       // float32, Eigen
     Reference, // float64, straight from the equations
     Cudnn,     // cuDNN 9 (GPU builds)
+    Cuda,      // GruScope's own CUDA kernels: every configuration, the GPU fallback Keras takes (GPU builds)
 };
 
 const char* backendName(BackendKind kind) noexcept;
@@ -36,6 +39,17 @@ struct CallProgress {
     std::atomic<int64_t> stepsTotal{0};
 };
 
+// Options of the GPU backends.
+struct GpuOptions {
+    // cudnn: CUDNN_DEFAULT_MATH lets cuDNN use TF32 (10-bit mantissa) on Ampere and newer; the default,
+    // CUDNN_FMA_MATH, keeps float32 products, as PyTorch does when TF32 is disallowed.
+    bool allowTf32 = false;
+    enum class CudnnAlgo { Standard, PersistStaticSmallH, PersistDynamic };
+    CudnnAlgo algo = CudnnAlgo::Standard;
+    // cudnn: leave cuDNN's zeros at padded steps instead of the generic loop's values.
+    bool rawPaddedOutputs = false;
+};
+
 struct CallInputs {
     ArrayF x;                          // (B, T, I), or (T, B, I) with time_major
     std::optional<ArrayU8> mask;       // (B, T) 1 = keep; with time_major (T, B) as tf.keras expects it
@@ -43,6 +57,7 @@ struct CallInputs {
     bool training = false;             // dropout only applies in training
     uint64_t seed = 0;                 // dropout masks (the config's seed, when set, wins)
     CallProgress* progress = nullptr;  // optional: progress reports and cancellation
+    GpuOptions gpu;                    // cudnn and cuda only
 };
 
 struct RunResult {
@@ -53,10 +68,33 @@ struct RunResult {
     Trace trace;
     std::string backend;            // which backend ran
     std::vector<std::string> notes; // why that backend, dropout applied, trace limited, ...
-    double seconds = 0.0;           // time in the backend's forward pass
+    double seconds = 0.0;           // time in the backend's forward pass, copies included
+    double transferSeconds = 0.0;   // GPU backends: the part of `seconds` spent copying host <-> device
 };
 
-class Backend; // engine-internal
+// Whether a backend can run a call here, and why not.
+struct BackendSupport {
+    bool ok = false;
+    ErrorCode error = ErrorCode::Unsupported;     // when not ok: DeviceUnavailable (no GPU, not built) or Unsupported
+    std::string reason;                           // why not; when ok, a short "why yes" (may be empty)
+    std::optional<EligibilityReport> eligibility; // cudnn: Keras's report for this call
+};
+
+// A backend as this build and this machine see it (no particular call).
+struct BackendDescription {
+    BackendKind kind = BackendKind::Cpu;
+    std::string name;    // "cpu"
+    std::string summary; // what it is, one line
+    bool usable = false; // built and its device present
+    std::string reason;  // why not usable, or what it runs on
+};
+// In the order `auto` considers them, then the reference.
+std::vector<BackendDescription> describeBackends();
+
+namespace detail {
+class Backend;
+struct PreparedCall;
+} // namespace detail
 
 class GruLayer {
 public:
@@ -74,6 +112,14 @@ public:
     RunResult call(const CallInputs& inputs, BackendKind backend = BackendKind::Auto,
                    const TraceOptions& trace = {});
 
+    // Could `backend` run this call here? (Auto: whether any backend can.) Checks the inputs the
+    // way call does and throws Error for the same problems.
+    BackendSupport supports(const CallInputs& inputs, BackendKind backend);
+
+    // From now on use this backend object for its kind, prepared with this layer's weights (the
+    // tests hand in a cudnn backend over a CPU stand-in for cuDNN).
+    void adoptBackend(std::unique_ptr<detail::Backend> backend);
+
     // Stateful layers: the state carried between calls (none before the first call).
     const std::optional<ArrayF>& storedState() const noexcept { return m_state; }
     void resetStates() noexcept
@@ -89,7 +135,13 @@ private:
     GruWeights m_weights;
     std::optional<ArrayF> m_state;
     std::vector<double> m_state64; // the stored state in float64 when the reference backend made it
-    std::vector<float> m_recurrentT; // recurrent_kernel transposed, made once for the cpu backend
+    // The backends this layer has used, made and prepared on first use and kept with the layer.
+    std::vector<std::unique_ptr<detail::Backend>> m_backends;
+
+    detail::Backend& backend(BackendKind kind);
+    // The backend that runs this prepared call: `kind` when it supports it (else Error with the
+    // reasons), or for Auto the first in the registry's order that does (the choice goes to `notes`).
+    detail::Backend& resolve(BackendKind kind, const detail::PreparedCall& call, std::vector<std::string>& notes);
 };
 
 } // namespace gruscope

@@ -33,6 +33,9 @@ struct Trace {
     ArrayF preZ, preR, preH;        // (S, W, U)
     ArrayU8 kept;                   // (S, W): 1 where the mask kept the step (1 without a mask)
     bool truncated = false;         // the window was shortened to respect the memory cap
+    // GPU backends: the gates were recomputed on the CPU from the states the GPU returned and the
+    // weights (float64 sums, rounded to float32), not read back from the device.
+    bool rebuilt = false;
     std::string note;               // why, in words
 
     bool recorded() const noexcept { return !samples.empty() && stepEnd > stepBegin; }

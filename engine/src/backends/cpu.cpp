@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <new>
 #include <vector>
 
 namespace gruscope::detail {
@@ -51,54 +52,78 @@ void applyRows(ActivationKind kind, Flavor flavor, float* p, int64_t B, int64_t 
 
 class CpuBackend final : public Backend {
 public:
-    const char* name() const noexcept override { return "cpu"; }
+    BackendKind kind() const noexcept override { return BackendKind::Cpu; }
 
-    void run(const PreparedCall& c, RunResult& result) override
+    void prepare(const GruConfig& config, const GruWeights& w) override
+    {
+        // Rᵀ (3U × U, row-major), made once per layer: HRᵀ = Rᵀ·Hᵀ lets Eigen use its fast
+        // row-major matrix-vector kernel at batch 1 and avoids re-packing R at every step.
+        const int64_t U = config.units, G = 3 * U;
+        m_rt = MapRowC(w.recurrentKernel.ptr(), U, G).transpose();
+        m_bIn = Eigen::RowVectorXf::Zero(G);
+        m_bRec = Eigen::RowVectorXf::Zero(G);
+        if (config.use_bias) {
+            m_bIn = Eigen::Map<const Eigen::RowVectorXf>(w.bias.ptr(), G);
+            if (config.reset_after)
+                m_bRec = Eigen::Map<const Eigen::RowVectorXf>(w.bias.ptr() + G, G);
+        }
+    }
+
+    BackendSupport supports(const PreparedCall&) const override { return BackendSupport{.ok = true}; }
+
+    void reserve(const PreparedCall& c, RunResult&) override
     {
         const int64_t B = c.B, T = c.T, I = c.I, U = c.U, G = 3 * U;
-        const GruWeights& w = *c.weights;
-        const bool resetAfter = c.config->reset_after;
-        const bool useBias = c.config->use_bias;
-
-        MapRowC K(w.kernel.ptr(), I, G);
-        MapRowC R(w.recurrentKernel.ptr(), U, G);
-        // Rᵀ (3U × U, row-major), made once per call: HRᵀ = Rᵀ·Hᵀ lets Eigen use its fast
-        // row-major matrix-vector kernel at batch 1 and avoids re-packing R at every step.
-        RowMat RtOwn;
-        if (!c.recurrentT)
-            RtOwn = R.transpose();
-        MapRowC Rt(c.recurrentT ? c.recurrentT : RtOwn.data(), G, U);
-        const Eigen::Index gates2 = 2 * U;
-        Eigen::RowVectorXf bIn = Eigen::RowVectorXf::Zero(G), bRec = Eigen::RowVectorXf::Zero(G);
-        if (useBias) {
-            bIn = Eigen::Map<const Eigen::RowVectorXf>(w.bias.ptr(), G);
-            if (resetAfter)
-                bRec = Eigen::Map<const Eigen::RowVectorXf>(w.bias.ptr() + G, G);
-        }
-
         // Block of processing steps whose input projection is computed at once. Budget: at least
         // 4 MiB, at most a quarter of (inputs + outputs), never more than the whole sequence.
         const int64_t bytesPerStep = B * G * int64_t(sizeof(float));
         const int64_t ioBytes = (B * T * I + B * T * U) * int64_t(sizeof(float));
         const int64_t budget = std::max<int64_t>(int64_t(4) << 20, ioBytes / 4);
-        const int64_t block = std::clamp<int64_t>(bytesPerStep > 0 ? budget / bytesPerStep : T, 1, std::max<int64_t>(T, 1));
+        m_block = std::clamp<int64_t>(bytesPerStep > 0 ? budget / bytesPerStep : T, 1, std::max<int64_t>(T, 1));
         // Without dropout masks and with the whole sequence in one block, x is projected in place:
         // rows of x are (b, t) for batch-major input and (t, b) for time-major input.
-        const bool timeMajor = c.timeMajor;
-        const bool direct = block >= T && c.inputMaskCount == 0;
-
-        RowMat XP(direct ? B * T : block * B, G);
-        RowMat Xg; // gathered inputs of one block (dropout applied), (block·B) × I
-        if (!direct)
-            Xg.resize(block * B, I);
-
-        RowMat H(B, U), HR(B, G), Z(B, U), Rg(B, U), HH(B, U), PreZ(B, U), PreR(B, U), PreH(B, U), Hm, RHm, HRh;
-        RowMat Prev = RowMat::Zero(B, U);
-        if (c.recMaskCount || !resetAfter) {
-            Hm.resize(B, U);
-            RHm.resize(B, U);
-            HRh.resize(B, U);
+        m_direct = m_block >= T && c.inputMaskCount == 0;
+        m_xp.resize(m_direct ? B * T : m_block * B, G);
+        if (!m_direct)
+            m_xg.resize(m_block * B, I);
+        for (RowMat* m : {&m_h, &m_z, &m_rg, &m_hh, &m_preZ, &m_preR, &m_preH, &m_prev})
+            m->resize(B, U);
+        m_hr.resize(B, G);
+        if (c.recMaskCount || !c.config->reset_after) {
+            m_hm.resize(B, U);
+            m_rhm.resize(B, U);
+            m_hrh.resize(B, U);
         }
+    }
+
+    RunStatus run(const PreparedCall& c, RunResult& result) noexcept override
+    {
+        // Eigen's large products may take a temporary buffer from the heap.
+        try {
+            return loop(c, result);
+        } catch (const std::bad_alloc&) {
+            return RunStatus::failed(ErrorCode::ResourceLimit, "out of memory in a matrix product");
+        }
+    }
+
+private:
+    RunStatus loop(const PreparedCall& c, RunResult& result)
+    {
+        const int64_t B = c.B, T = c.T, I = c.I, U = c.U, G = 3 * U;
+        const GruWeights& w = *c.weights;
+        const bool resetAfter = c.config->reset_after;
+        MapRowC K(w.kernel.ptr(), I, G);
+        MapRowC R(w.recurrentKernel.ptr(), U, G);
+        const RowMat& Rt = m_rt;
+        const Eigen::RowVectorXf& bIn = m_bIn;
+        const Eigen::RowVectorXf& bRec = m_bRec;
+        const Eigen::Index gates2 = 2 * U;
+        const int64_t block = m_block;
+        const bool timeMajor = c.timeMajor;
+        const bool direct = m_direct;
+        RowMat &XP = m_xp, &Xg = m_xg, &H = m_h, &HR = m_hr, &Z = m_z, &Rg = m_rg, &HH = m_hh, &PreZ = m_preZ,
+               &PreR = m_preR, &PreH = m_preH, &Prev = m_prev, &Hm = m_hm, &RHm = m_rhm, &HRh = m_hrh;
+        Prev.setZero();
         std::memcpy(H.data(), c.h0.data(), size_t(B * U) * sizeof(float));
 
         const int stepThreads = threadsFor(2.0 * double(B) * double(U) * double(G));
@@ -120,7 +145,7 @@ public:
         Eigen::setNbThreads(stepThreads);
         for (int64_t s = 0; s < T; ++s) {
             if (c.stop(s))
-                return;
+                return RunStatus::cancelled();
             if (!direct && (s - blockStart >= block || s == 0)) {
                 blockStart = s;
                 Eigen::setNbThreads(threadsFor(2.0 * double(B) * double(block) * double(I) * double(G)));
@@ -245,12 +270,20 @@ public:
         if (!c.returnSequences)
             std::memcpy(result.output.ptr(), Prev.data(), size_t(B * U) * sizeof(float));
         std::memcpy(result.state.ptr(), H.data(), size_t(B * U) * sizeof(float));
+        return RunStatus::ok();
     }
 
-private:
+    // Prepared once per layer.
+    RowMat m_rt;
+    Eigen::RowVectorXf m_bIn, m_bRec;
+    // Scratch, sized by reserve() and kept between calls: the time loop allocates nothing.
+    int64_t m_block = 1;
+    bool m_direct = false;
+    RowMat m_xp, m_xg, m_h, m_hr, m_z, m_rg, m_hh, m_preZ, m_preR, m_preH, m_prev, m_hm, m_rhm, m_hrh;
+
     // Gather x for steps [s0, s0+n) in processing order (dropout applied) and project them.
     static void projectBlock(const PreparedCall& c, const MapRowC& K, const Eigen::RowVectorXf& bIn, int64_t s0,
-                             int64_t n, RowMat& Xg, RowMat& XP)
+                             int64_t n, RowMat& Xg, RowMat& XP) noexcept
     {
         const int64_t B = c.B, I = c.I, U = c.U;
         const int gathers = c.inputMaskCount == 3 ? 3 : 1;

@@ -1,27 +1,19 @@
-// GruLayer::call — everything a call decides before the time loop: shape checks, mask layout,
-// which initial state Keras would use, dropout masks, the output layout and the trace plan.
+// GruLayer — one keras.layers.GRU: its config, weights, carried state and the backends it has
+// used. A call is prepared once (core/prepare_call.cpp), handed to the backend the registry
+// resolves, and finished the same way for every backend.
 #include "gruscope/layer.h"
 
 #include "backends/backend.h"
-#include "core/dropout.h"
-#include "gruscope/device.h"
-#include "gruscope/eligibility.h"
+#include "core/prepared_call.h"
 #include "gruscope/error.h"
 
-#include <algorithm>
 #include <chrono>
-#include <cmath>
-#include <random>
-#include <set>
-
-#include <unistd.h>
 
 namespace gruscope {
 
+using detail::Backend;
 using detail::PreparedCall;
-using detail::dropoutActive;
-using detail::fillDropoutMask;
-using detail::tfKerasCudnnCompatiblePath;
+using detail::RunStatus;
 
 const char* backendName(BackendKind kind) noexcept
 {
@@ -30,52 +22,23 @@ const char* backendName(BackendKind kind) noexcept
     case BackendKind::Cpu: return "cpu";
     case BackendKind::Reference: return "reference";
     case BackendKind::Cudnn: return "cudnn";
+    case BackendKind::Cuda: return "cuda";
     }
     return "?";
 }
 
 std::optional<BackendKind> backendFromName(const std::string& name) noexcept
 {
-    for (BackendKind k : {BackendKind::Auto, BackendKind::Cpu, BackendKind::Reference, BackendKind::Cudnn})
+    for (BackendKind k : {BackendKind::Auto, BackendKind::Cpu, BackendKind::Reference, BackendKind::Cudnn, BackendKind::Cuda})
         if (name == backendName(k))
             return k;
     return std::nullopt;
 }
 
-namespace {
-
-void requireFinite(const char* what, const ArrayF& a)
-{
-    for (size_t i = 0; i < a.data.size(); ++i) {
-        if (!std::isfinite(a.data[i])) {
-            int64_t count = 0;
-            for (float v : a.data)
-                count += !std::isfinite(v);
-            // Index in the array's own shape.
-            std::string idx;
-            int64_t flat = int64_t(i);
-            for (size_t k = a.shape.size(); k-- > 0;) {
-                const int64_t d = std::max<int64_t>(a.shape[k], 1);
-                idx = std::to_string(flat % d) + (idx.empty() ? "" : ", ") + idx;
-                flat /= d;
-            }
-            throw Error(ErrorCode::InvalidArgument, std::string(what) + " holds " + std::to_string(count) +
-                                                        " NaN/Inf value(s); the first is at [" + idx + "]");
-        }
-    }
-}
-
-} // namespace
-
 GruLayer::GruLayer(GruConfig config, GruWeights weights) : m_config(std::move(config)), m_weights(std::move(weights))
 {
     requireValidConfig(m_config);
     checkWeights(m_config, m_weights);
-    const int64_t U = m_config.units, G = 3 * U;
-    m_recurrentT.resize(size_t(G * U));
-    for (int64_t k = 0; k < U; ++k)
-        for (int64_t g = 0; g < G; ++g)
-            m_recurrentT[size_t(g * U + k)] = m_weights.recurrentKernel.data[size_t(k * G + g)];
 }
 
 GruLayer::~GruLayer() = default;
@@ -87,281 +50,107 @@ void GruLayer::setStoredState(ArrayF state)
     if (state.rank() != 2 || state.shape[1] != m_config.units)
         throw Error(ErrorCode::ShapeMismatch, "state has shape " + shapeToString(state.shape) + "; expected (batch, " +
                                                   std::to_string(m_config.units) + ")");
-    requireFinite("state", state);
+    detail::requireFiniteArray("state", state);
     m_state = std::move(state);
     m_state64.clear();
 }
 
+Backend& GruLayer::backend(BackendKind kind)
+{
+    for (auto& b : m_backends)
+        if (b->kind() == kind)
+            return *b;
+    const detail::BackendEntry* entry = detail::findBackend(kind);
+    if (!entry)
+        throw Error(ErrorCode::Unsupported, std::string("no backend called ") + backendName(kind) + " in this build");
+    std::unique_ptr<Backend> made = entry->make();
+    made->prepare(m_config, m_weights);
+    m_backends.push_back(std::move(made));
+    return *m_backends.back();
+}
+
+void GruLayer::adoptBackend(std::unique_ptr<Backend> b)
+{
+    b->prepare(m_config, m_weights);
+    for (auto& have : m_backends)
+        if (have->kind() == b->kind()) {
+            have = std::move(b);
+            return;
+        }
+    m_backends.push_back(std::move(b));
+}
+
+Backend& GruLayer::resolve(BackendKind kind, const PreparedCall& p, std::vector<std::string>& notes)
+{
+    if (kind != BackendKind::Auto) {
+        Backend& b = backend(kind);
+        const BackendSupport s = b.supports(p);
+        if (!s.ok)
+            throw Error(s.error, std::string("the ") + b.name() + " backend cannot run this call: " + s.reason);
+        return b;
+    }
+    // What Keras would run on this machine: the registry lists the backends in that order.
+    std::string passedOver;
+    for (const detail::BackendEntry& e : detail::backendRegistry()) {
+        if (!detail::autoConsiders(e.kind))
+            continue;
+        Backend& b = backend(e.kind);
+        const BackendSupport s = b.supports(p);
+        if (s.ok) {
+            notes.push_back(std::string("backend auto chose ") + b.name() +
+                            (passedOver.empty() ? std::string() : " (" + passedOver + ")"));
+            return b;
+        }
+        passedOver += (passedOver.empty() ? "" : "; ") + std::string(b.name()) + ": " + s.reason;
+    }
+    throw Error(ErrorCode::Unsupported, "no backend can run this call: " + passedOver);
+}
+
+BackendSupport GruLayer::supports(const CallInputs& in, BackendKind kind)
+{
+    PreparedCall p;
+    RunResult scratch;
+    TraceOptions noTrace;
+    detail::prepareCall(m_config, m_weights, m_state, m_state64, in, noTrace, kind == BackendKind::Reference, p, scratch);
+    if (kind != BackendKind::Auto)
+        return backend(kind).supports(p);
+    BackendSupport any;
+    try {
+        std::vector<std::string> notes;
+        any.ok = true;
+        any.reason = std::string(resolve(kind, p, notes).name());
+    } catch (const Error& e) {
+        any.ok = false;
+        any.reason = e.what();
+    }
+    return any;
+}
+
 RunResult GruLayer::call(const CallInputs& in, BackendKind backendKind, const TraceOptions& traceOpts)
 {
-    const GruConfig& c = m_config;
-    const int64_t U = c.units;
-    const int64_t I = m_weights.inputSize();
     RunResult result;
-
-    // ---- shapes -------------------------------------------------------------------------------
-    if (in.x.rank() != 3)
-        throw Error(ErrorCode::ShapeMismatch, "input has shape " + shapeToString(in.x.shape) + "; a GRU needs 3 axes " +
-                                                  (c.time_major ? "(timesteps, batch, features)" : "(batch, timesteps, features)"));
-    const int64_t B = c.time_major ? in.x.shape[1] : in.x.shape[0];
-    const int64_t T = c.time_major ? in.x.shape[0] : in.x.shape[1];
-    if (in.x.shape[2] != I)
-        throw Error(ErrorCode::ShapeMismatch, "input has " + std::to_string(in.x.shape[2]) + " features (last axis of " +
-                                                  shapeToString(in.x.shape) + ") but the kernel " +
-                                                  shapeToString(m_weights.kernel.shape) + " expects " + std::to_string(I));
-    if (T < 1)
-        throw Error(ErrorCode::ShapeMismatch, "input " + shapeToString(in.x.shape) + " has no timesteps; Keras needs at least one");
-    if (int64_t(in.x.data.size()) != shapeElementCount(in.x.shape))
-        throw Error(ErrorCode::Internal, "input data does not match its shape");
-    requireFinite("input", in.x);
-
-    // Mask → (B, T) layout.
-    ArrayU8 maskBT;
-    if (in.mask) {
-        const ArrayU8& m = *in.mask;
-        const Shape bt{B, T}, tb{T, B};
-        if (c.time_major && m.shape == tb) {
-            maskBT = ArrayU8(bt);
-            for (int64_t t = 0; t < T; ++t)
-                for (int64_t b = 0; b < B; ++b)
-                    maskBT.data[size_t(b * T + t)] = m.data[size_t(t * B + b)];
-        } else if (m.shape == bt) {
-            maskBT = m;
-            if (c.time_major && B != T)
-                result.notes.push_back("mask given as (batch, timesteps); tf.keras expects (timesteps, batch) with time_major, "
-                                       "both are accepted");
-        } else {
-            throw Error(ErrorCode::ShapeMismatch, "mask has shape " + shapeToString(m.shape) + "; expected " +
-                                                      (c.time_major ? shapeToString(tb) + " (timesteps, batch) or " : std::string()) +
-                                                      shapeToString(bt) + " (batch, timesteps) for input " + shapeToString(in.x.shape));
-        }
-        for (auto& v : maskBT.data)
-            v = v ? 1 : 0;
-    }
-
-    if (in.initialState) {
-        if (in.initialState->shape != Shape{B, U})
-            throw Error(ErrorCode::ShapeMismatch, "initial_state has shape " + shapeToString(in.initialState->shape) +
-                                                      "; expected " + shapeToString({B, U}) + " (batch, units)");
-        requireFinite("initial_state", *in.initialState);
-    }
-    if (c.stateful && m_state && m_state->shape[0] != B)
-        throw Error(ErrorCode::ShapeMismatch, "this stateful layer holds a state for batch size " + std::to_string(m_state->shape[0]) +
-                                                  " but the input has batch size " + std::to_string(B) +
-                                                  "; reset the states first (Keras refuses a batch-size change too)");
-
-    // Memory the call will allocate (outputs, state, float64 copies for the reference backend):
-    // refuse before allocating when it cannot fit in this machine's memory at all.
-    {
-        const double outElems = double(B) * double(c.return_sequences ? T : 1) * double(U);
-        const double bytes = outElems * (backendKind == BackendKind::Reference ? 12.0 : 4.0) + double(B) * double(U) * 12.0;
-        const long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGE_SIZE);
-        const double physical = pages > 0 && pageSize > 0 ? double(pages) * double(pageSize) : 0.0;
-        if (physical > 0 && bytes > physical)
-            throw Error(ErrorCode::ResourceLimit, "the output of this call (batch " + std::to_string(B) + " × " +
-                                                      std::to_string(c.return_sequences ? T : 1) + " steps × " + std::to_string(U) +
-                                                      " units) needs " + std::to_string(int64_t(bytes / (1 << 20))) +
-                                                      " MiB, more than this machine's " + std::to_string(int64_t(physical / (1 << 20))) +
-                                                      " MiB of memory");
-    }
-
-    // ---- backend ------------------------------------------------------------------------------
-    std::unique_ptr<detail::Backend> backend;
-    switch (backendKind) {
-    case BackendKind::Reference: backend = detail::makeReferenceBackend(); break;
-    case BackendKind::Cpu: backend = detail::makeCpuBackend(); break;
-    case BackendKind::Cudnn: {
-        const DeviceInfo& dev = probeDevice();
-        throw Error(ErrorCode::DeviceUnavailable,
-                    "the cudnn backend cannot run here: " + (dev.present ? std::string("the cuDNN forward pass is not part of this build yet") : dev.reason));
-    }
-    case BackendKind::Auto: {
-        backend = detail::makeCpuBackend();
-        const DeviceInfo& dev = probeDevice();
-        result.notes.push_back(std::string("backend auto chose cpu: ") + (dev.present ? "the cudnn backend is not part of this build" : dev.reason));
-        break;
-    }
-    }
-
-    // ---- the prepared call ----------------------------------------------------------------------
     PreparedCall p;
-    p.config = &c;
-    p.weights = &m_weights;
-    p.recurrentT = m_recurrentT.data();
-    p.flavor = c.flavor;
-    p.act = c.activationKind();
-    p.recAct = c.recurrentActivationKind();
-    p.B = B;
-    p.T = T;
-    p.I = I;
-    p.U = U;
-    p.timeMajor = c.time_major;
-    p.x = in.x.ptr();
-    p.xStrideB = c.time_major ? I : T * I;
-    p.xStrideT = c.time_major ? B * I : I;
-    p.mask = in.mask ? maskBT.ptr() : nullptr;
-    p.goBackwards = c.go_backwards;
-    p.returnSequences = c.return_sequences;
-    p.zeroOutputForMask = c.zero_output_for_mask;
-    const bool unrollQuirk = c.unroll && c.go_backwards && c.zero_output_for_mask && in.mask && c.return_sequences;
-    if (unrollQuirk)
-        p.zeroOutputForMask = false; // carried outputs, zeroed afterwards (see below)
-    p.implementation = c.effectiveImplementation();
+    detail::prepareCall(m_config, m_weights, m_state, m_state64, in, traceOpts, backendKind == BackendKind::Reference, p,
+                        result);
+    Backend& b = resolve(backendKind, p, result.notes);
+    b.reserve(p, result);
 
-    // Initial state, as each Keras picks it.
-    p.h0.assign(size_t(B * U), 0.0f);
-    const ArrayF* h0 = nullptr;
-    if (c.stateful && c.flavor == Flavor::TfKeras) {
-        // tf.keras: with a stored state that has any non-zero element, that state wins even over
-        // an explicit initial_state (RNN._process_inputs).
-        const bool storedNonZero = m_state && std::any_of(m_state->data.begin(), m_state->data.end(), [](float v) { return v != 0.0f; });
-        if (storedNonZero) {
-            h0 = &*m_state;
-            if (in.initialState)
-                result.notes.push_back("tf.keras quirk: this stateful layer's stored state is non-zero, so it is used and "
-                                       "the given initial_state is ignored");
-        } else if (in.initialState) {
-            h0 = &*in.initialState;
-        }
-    } else {
-        if (in.initialState)
-            h0 = &*in.initialState;
-        else if (c.stateful && m_state)
-            h0 = &*m_state;
-    }
-    if (h0)
-        std::copy(h0->data.begin(), h0->data.end(), p.h0.begin());
-    if (h0 && h0 == &*m_state && m_state64.size() == p.h0.size())
-        p.h064 = m_state64; // keep the reference backend's carried state in float64
-
-    // Dropout (training only, 0 < rate < 1, as in Keras's cell). The config's seed wins.
-    std::mt19937_64 rng(c.seed ? uint64_t(*c.seed) : in.seed);
-    const double dp = c.effectiveDropout(), rdp = c.effectiveRecurrentDropout();
-    ArrayF droppedX; // tf.keras per-timestep masks: inputs multiplied up front
-    if (dropoutActive(in.training, dp)) {
-        if (c.flavor == Flavor::TfKeras && tfKerasCudnnCompatiblePath(c)) {
-            droppedX = in.x;
-            std::vector<float> m(in.x.data.size());
-            fillDropoutMask(rng, dp, m.data(), int64_t(m.size()));
-            for (size_t i = 0; i < m.size(); ++i)
-                droppedX.data[i] *= m[i];
-            p.x = droppedX.ptr();
-            result.notes.push_back("dropout " + std::to_string(dp) + " on the inputs: tf.keras's cuDNN-compatible path draws "
-                                   "a new mask at every timestep");
-        } else {
-            p.inputMaskCount = p.implementation == 1 ? 3 : 1;
-            p.inputMasks.resize(size_t(p.inputMaskCount * B * I));
-            fillDropoutMask(rng, dp, p.inputMasks.data(), int64_t(p.inputMasks.size()));
-            result.notes.push_back("dropout " + std::to_string(dp) + " on the inputs: " +
-                                   (p.inputMaskCount == 3 ? "one mask per gate (implementation 1)" : "one mask (implementation 2)") +
-                                   ", the same at every timestep");
-        }
-    }
-    if (dropoutActive(in.training, rdp)) {
-        p.recMaskCount = 3;
-        p.recMasks.resize(size_t(3 * B * U));
-        fillDropoutMask(rng, rdp, p.recMasks.data(), int64_t(p.recMasks.size()));
-        result.notes.push_back("recurrent_dropout " + std::to_string(rdp) + " on the state: one mask per gate, the same at every timestep");
-    }
-    if (!in.training && (dp > 0.0 || rdp > 0.0))
-        result.notes.push_back("inference call: dropout is not applied");
-
-    // Output layout.
-    if (c.return_sequences) {
-        result.output = ArrayF(c.time_major ? Shape{T, B, U} : Shape{B, T, U});
-        p.outStrideB = c.time_major ? U : T * U;
-        p.outStrideS = c.time_major ? B * U : U;
-    } else {
-        result.output = ArrayF(Shape{B, U});
-    }
-    result.state = ArrayF(Shape{B, U});
-
-    // Trace plan.
-    if (traceOpts.enabled) {
-        std::vector<int64_t> samples;
-        if (traceOpts.samples.empty()) {
-            for (int64_t b = 0; b < B; ++b)
-                samples.push_back(b);
-        } else {
-            std::set<int64_t> seen;
-            for (int64_t b : traceOpts.samples) {
-                if (b < 0 || b >= B)
-                    throw Error(ErrorCode::InvalidArgument, "trace sample " + std::to_string(b) + " is outside the batch [0, " +
-                                                                std::to_string(B) + ")");
-                if (seen.insert(b).second)
-                    samples.push_back(b);
-            }
-        }
-        const int64_t begin = std::clamp<int64_t>(traceOpts.stepBegin, 0, T);
-        int64_t end = traceOpts.stepEnd < 0 ? T : std::clamp<int64_t>(traceOpts.stepEnd, begin, T);
-        if (traceOpts.stepBegin < 0 || traceOpts.stepBegin > T || (traceOpts.stepEnd >= 0 && traceOpts.stepEnd < traceOpts.stepBegin))
-            throw Error(ErrorCode::InvalidArgument, "trace window [" + std::to_string(traceOpts.stepBegin) + ", " +
-                                                        std::to_string(traceOpts.stepEnd) + ") does not fit the " +
-                                                        std::to_string(T) + " timesteps");
-        Trace& tr = result.trace;
-        const uint64_t want = Trace::bytesFor(int64_t(samples.size()), end - begin, U);
-        if (want > traceOpts.memoryCapBytes) {
-            const uint64_t perStep = Trace::bytesFor(int64_t(samples.size()), 1, U);
-            const int64_t fit = perStep ? int64_t(traceOpts.memoryCapBytes / perStep) : 0;
-            tr.truncated = true;
-            tr.note = "the full trace (" + std::to_string(want >> 20) + " MiB for " + std::to_string(samples.size()) +
-                      " samples × " + std::to_string(end - begin) + " steps × " + std::to_string(U) +
-                      " units) is over the trace memory cap of " + std::to_string(traceOpts.memoryCapBytes >> 20) +
-                      " MiB; recorded steps " + std::to_string(begin) + " to " + std::to_string(begin + fit) +
-                      " only (choose fewer samples, a shorter window, or raise the cap)";
-            end = begin + fit;
-            result.notes.push_back("trace limited: " + tr.note);
-        }
-        if (end > begin) {
-            const int64_t S = int64_t(samples.size()), W = end - begin;
-            tr.samples = samples;
-            tr.stepBegin = begin;
-            tr.stepEnd = end;
-            tr.units = U;
-            for (int64_t s = begin; s < end; ++s)
-                tr.timeIndex.push_back(p.timeAt(s));
-            for (ArrayF* a : {&tr.z, &tr.r, &tr.hh, &tr.h, &tr.preZ, &tr.preR, &tr.preH})
-                *a = ArrayF(Shape{S, W, U});
-            tr.kept = ArrayU8(Shape{S, W}, 1);
-            p.sampleSlot.assign(size_t(B), -1);
-            for (int64_t k = 0; k < S; ++k)
-                p.sampleSlot[size_t(samples[size_t(k)])] = k;
-            p.traceBegin = begin;
-            p.traceEnd = end;
-        }
-    }
-
-    // ---- run ----------------------------------------------------------------------------------
     const auto t0 = std::chrono::steady_clock::now();
-    p.progress = in.progress;
     if (in.progress)
         in.progress->stepsTotal.store(p.T, std::memory_order_relaxed);
-    backend->run(p, result);
-    if (in.progress && in.progress->cancel.load(std::memory_order_relaxed))
+    const RunStatus status = b.run(p, result);
+    if (status.code == RunStatus::Code::Cancelled ||
+        (in.progress && in.progress->cancel.load(std::memory_order_relaxed)))
         throw Error(ErrorCode::Cancelled, "the run was cancelled");
+    if (status.code == RunStatus::Code::Failed)
+        throw Error(status.error, std::string("the ") + b.name() + " backend failed: " + status.message);
     if (in.progress)
         in.progress->stepsDone.store(p.T, std::memory_order_relaxed);
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    result.backend = backend->name();
+    result.backend = b.name();
+    detail::finishCall(p, result);
 
-    if (unrollQuirk) {
-        // Keras's unrolled loop carries the previous output at masked steps, then zeroes the
-        // output sequence with the mask in original time order although the outputs are in
-        // processing order (keras/src/backend/tensorflow/rnn.py, unroll branch; tf_keras
-        // backend.rnn likewise). Checked against real Keras 3.15 and tf_keras 2.21.
-        for (int64_t b = 0; b < B; ++b)
-            for (int64_t s = 0; s < T; ++s)
-                if (!maskBT.data[size_t(b * T + s)]) {
-                    const size_t at = size_t(b * p.outStrideB + s * p.outStrideS);
-                    std::fill_n(result.output.data.begin() + at, U, 0.0f);
-                    if (!result.output64.data.empty())
-                        std::fill_n(result.output64.data.begin() + at, U, 0.0);
-                }
-        result.notes.push_back("Keras quirk reproduced: unroll=True with go_backwards and zero_output_for_mask zeroes the "
-                               "output sequence with the mask in original time order, not processing order");
-    }
-
-    if (c.stateful) {
+    if (m_config.stateful) {
         m_state = result.state;
         if (!result.state64.data.empty())
             m_state64 = result.state64.data;

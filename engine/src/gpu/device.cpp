@@ -14,6 +14,7 @@ DeviceInfo DeviceInfo::assumedGpu()
 {
     DeviceInfo d;
     d.present = true;
+    d.cudaUsable = true;
     d.gpuBackendBuilt = true;
     d.name = "assumed GPU";
     d.reason = "a GPU is assumed present (checking as if the layer ran on a GPU machine)";

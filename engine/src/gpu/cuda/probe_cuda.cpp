@@ -50,11 +50,16 @@ DeviceInfo probeCudaDevice()
         d.name = prop.name;
         d.computeMajor = prop.major;
         d.computeMinor = prop.minor;
+        d.memoryBytes = uint64_t(prop.totalGlobalMem);
+        d.multiProcessors = prop.multiProcessorCount;
     }
+    // The cuda backend needs the device only; cuDNN matters for the cudnn backend alone.
+    d.cudaUsable = true;
     void* lib = dlopen("libcudnn.so.9", RTLD_NOW | RTLD_LOCAL);
     if (!lib) {
         const char* why = dlerror();
-        d.reason = d.name + " found, but cuDNN 9 could not be loaded: " + (why ? why : "libcudnn.so.9 not found");
+        d.reason = d.name + " found (the cuda backend can run), but cuDNN 9 could not be loaded: " +
+                   (why ? why : "libcudnn.so.9 not found");
         return d;
     }
     using GetVersion = size_t (*)();
