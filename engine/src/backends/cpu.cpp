@@ -69,7 +69,12 @@ public:
         }
     }
 
-    BackendSupport supports(const PreparedCall&) const override { return BackendSupport{.ok = true}; }
+    BackendSupport supports(const PreparedCall&) const override
+    {
+        BackendSupport s;
+        s.ok = true;
+        return s;
+    }
 
     void reserve(const PreparedCall& c, RunResult&) override
     {
@@ -86,7 +91,7 @@ public:
         m_xp.resize(m_direct ? B * T : m_block * B, G);
         if (!m_direct)
             m_xg.resize(m_block * B, I);
-        for (RowMat* m : {&m_h, &m_z, &m_rg, &m_hh, &m_preZ, &m_preR, &m_preH, &m_prev})
+        for (RowMat* m : { &m_h, &m_z, &m_rg, &m_hh, &m_preZ, &m_preR, &m_preH, &m_prev })
             m->resize(B, U);
         m_hr.resize(B, G);
         if (c.recMaskCount || !c.config->reset_after) {
@@ -164,7 +169,8 @@ private:
                         HRt.noalias() = Rt * H.transpose();
                     HR.rowwise() += bRec;
                 } else {
-                    Eigen::Map<Eigen::MatrixXf, 0, Eigen::OuterStride<>> HRt2(HR.data(), gates2, B, Eigen::OuterStride<>(G));
+                    Eigen::Map<Eigen::MatrixXf, 0, Eigen::OuterStride<>> HRt2(
+                        HR.data(), gates2, B, Eigen::OuterStride<>(G));
                     if (B == 1)
                         HRt2.col(0).noalias() = Rt.topRows(gates2) * H.row(0).transpose();
                     else
@@ -243,7 +249,8 @@ private:
                     std::fill(prev, prev + U, 0.0f);
                 }
                 if (c.returnSequences)
-                    std::memcpy(result.output.ptr() + b * c.outStrideB + s * c.outStrideS, prev, size_t(U) * sizeof(float));
+                    std::memcpy(
+                        result.output.ptr() + b * c.outStrideB + s * c.outStrideS, prev, size_t(U) * sizeof(float));
             }
 
             if (c.tracing() && s >= c.traceBegin && s < c.traceEnd) {
@@ -283,7 +290,7 @@ private:
 
     // Gather x for steps [s0, s0+n) in processing order (dropout applied) and project them.
     static void projectBlock(const PreparedCall& c, const MapRowC& K, const Eigen::RowVectorXf& bIn, int64_t s0,
-                             int64_t n, RowMat& Xg, RowMat& XP) noexcept
+        int64_t n, RowMat& Xg, RowMat& XP) noexcept
     {
         const int64_t B = c.B, I = c.I, U = c.U;
         const int gathers = c.inputMaskCount == 3 ? 3 : 1;

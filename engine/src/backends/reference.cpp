@@ -16,8 +16,13 @@ namespace {
 class ReferenceBackend final : public Backend {
 public:
     BackendKind kind() const noexcept override { return BackendKind::Reference; }
-    void prepare(const GruConfig&, const GruWeights&) override {}
-    BackendSupport supports(const PreparedCall&) const override { return BackendSupport{.ok = true}; }
+    void prepare(const GruConfig&, const GruWeights&) override { }
+    BackendSupport supports(const PreparedCall&) const override
+    {
+        BackendSupport s;
+        s.ok = true;
+        return s;
+    }
 
     void reserve(const PreparedCall& c, RunResult& result) override
     {
@@ -25,7 +30,7 @@ public:
         m_h.resize(size_t(c.B * c.U));
         m_prevOut.resize(size_t(c.B * c.U));
         result.output64 = ArrayD(result.output.shape, 0.0);
-        result.state64 = ArrayD({c.B, c.U}, 0.0);
+        result.state64 = ArrayD({ c.B, c.U }, 0.0);
     }
 
     RunStatus run(const PreparedCall& c, RunResult& result) noexcept override
