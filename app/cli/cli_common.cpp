@@ -63,4 +63,29 @@ void printNote(const std::string& note)
     std::cerr << "note: " << note << '\n';
 }
 
+void addGpuOptions(CLI::App* cmd, GpuArgs& a)
+{
+    cmd->add_flag("--tf32", a.tf32, "cudnn: let cuDNN use TF32 on Ampere and newer (default: FMA math, float32 products)");
+    cmd->add_option("--cudnn-algo", a.algo, "cudnn: standard, small_h (PERSIST_STATIC_SMALL_H) or dynamic (PERSIST_DYNAMIC)")
+        ->capture_default_str();
+    cmd->add_flag("--raw-padded-outputs", a.rawPadded,
+                  "cudnn: keep cuDNN's zeros at padded steps (what Keras's cuDNN path returns) instead of the generic loop's values");
+}
+
+GpuOptions gpuOptions(const GpuArgs& a)
+{
+    GpuOptions o;
+    o.allowTf32 = a.tf32;
+    o.rawPaddedOutputs = a.rawPadded;
+    if (a.algo == "standard")
+        o.algo = GpuOptions::CudnnAlgo::Standard;
+    else if (a.algo == "small_h")
+        o.algo = GpuOptions::CudnnAlgo::PersistStaticSmallH;
+    else if (a.algo == "dynamic")
+        o.algo = GpuOptions::CudnnAlgo::PersistDynamic;
+    else
+        throw UsageError{"--cudnn-algo " + a.algo + ": allowed are standard, small_h and dynamic"};
+    return o;
+}
+
 } // namespace cli

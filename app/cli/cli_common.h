@@ -4,7 +4,10 @@
 
 #include "gruscope/array.h"
 #include "gruscope/config.h"
+#include "gruscope/layer.h"
 #include "gruscope/weights.h"
+
+#include <CLI/CLI.hpp>
 
 #include <optional>
 #include <string>
@@ -32,5 +35,13 @@ std::optional<gruscope::Flavor> parseFlavor(const std::string& text); // throws 
 std::string stats(const gruscope::ArrayF& a);
 
 void printNote(const std::string& note); // "note: ..." on stderr
+
+// The GPU backends' options, shared by run and compare.
+struct GpuArgs {
+    bool tf32 = false, rawPadded = false;
+    std::string algo = "standard";
+};
+void addGpuOptions(CLI::App* cmd, GpuArgs& args);
+gruscope::GpuOptions gpuOptions(const GpuArgs& args); // throws UsageError
 
 } // namespace cli

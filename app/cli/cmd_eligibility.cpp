@@ -77,17 +77,4 @@ Runner addEligibilityCommand(CLI::App& app)
     return [args] { return eligibilityCommand(*args); };
 }
 
-Runner addVersionCommand(CLI::App& app)
-{
-    CLI::App* cmd = app.add_subcommand("version", "Print the version and what this build and machine can run");
-    (void)cmd;
-    return [] {
-        const DeviceInfo& d = probeDevice();
-        std::cout << "gruscope-cli " << GRUSCOPE_CLI_VERSION << "\n"
-                  << "backends: cpu, reference" << (d.gpuBackendBuilt ? " (GPU probe built in; the cudnn forward pass is not part of this build)" : "") << "\n"
-                  << "GPU: " << (d.present ? d.reason : "none — " + d.reason) << "\n";
-        return kExitOk;
-    };
-}
-
 } // namespace cli

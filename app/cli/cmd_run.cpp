@@ -32,6 +32,7 @@ struct RunArgs {
     int repeat = 1;
     std::string traceSamples, traceSteps;
     double traceCapMiB = 1024.0;
+    GpuArgs gpu;
 };
 
 std::vector<int64_t> parseIndexList(const std::string& text, const char* option)
@@ -107,77 +108,25 @@ std::string describeConfig(const GruConfig& c)
 
 int runCommand(const RunArgs& a)
 {
-    const auto flavor = parseFlavor(a.flavor);
+    parseFlavor(a.flavor); // a bad --flavor is a usage error before any file is read
     const auto backend = backendFromName(a.backend);
     if (!backend)
-        throw UsageError{"--backend " + a.backend + ": allowed are auto, cpu, reference and cudnn"};
+        throw UsageError{"--backend " + a.backend + ": allowed are auto, cpu, reference, cudnn and cuda"};
     if (a.repeat < 1)
         throw UsageError{"--repeat " + std::to_string(a.repeat) + ": must be at least 1"};
     if (a.traceCapMiB <= 0)
         throw UsageError{"--trace-cap-mb must be positive"};
 
-    if (a.config.empty() && a.weights.empty())
-        throw UsageError{"run needs --config, --weights (a file that records the layer's arguments), or both"};
-    if (!a.layer.empty() && a.weights.empty())
-        throw UsageError{"--layer names a layer inside the --weights file"};
-
-    // Weights from a file (Keras, PyTorch or NumPy); the file's arguments unless --config is given.
-    std::optional<LayerChoice> choice;
-    if (!a.weights.empty())
-        choice = chooseLayer(a.weights, a.layer);
-    GruConfig config;
-    if (!a.config.empty()) {
-        config = loadConfig(a.config, flavor, a.quiet);
-    } else {
-        config = choice->layers[0]->config;
-        if (flavor)
-            config.flavor = *flavor;
-        if (!a.quiet && !choice->layers[0]->configFromFile)
-            for (const auto& as : choice->layers[0]->assumptions)
-                printNote(a.weights + ": assumed " + as);
-    }
-
-    CallInputs in;
-    // .npy as given (B, T, I); .csv (one row per step, optional header and sample column) and
-    // .npz (array 'x', 'input' or the first) through the input-file reader.
-    const auto ext = std::filesystem::path(a.input).extension().string();
-    if (ext == ".csv" || ext == ".txt" || ext == ".npz") {
-        InputFile f = readInputFileDetailed(a.input);
-        if (!a.quiet)
-            for (const auto& n : f.notes)
-                printNote(a.input + ": " + n);
-        in.x = std::move(f.x);
-    } else {
-        in.x = npy::readNpyAsFloat(a.input);
-    }
-    if (!a.mask.empty())
-        in.mask = loadMask(a.mask);
-    if (!a.initialState.empty())
-        in.initialState = npy::readNpyAsFloat(a.initialState);
-    in.training = a.training;
-    in.seed = uint64_t(a.seed);
-
-    if (in.x.rank() != 3)
-        throw Error(ErrorCode::ShapeMismatch, a.input + ": input has shape " + shapeToString(in.x.shape) + "; expected " +
-                                                  (config.time_major ? "(timesteps, batch, features)" : "(batch, timesteps, features)"));
-    GruWeights weights;
-    std::string weightsFrom;
+    CallSource src{"run", a.config, a.weights, a.layer, a.input, a.mask, a.initialState, a.flavor, a.quiet, a.training, a.seed};
+    LoadedCall call = loadCall(src);
+    CallInputs& in = call.inputs;
+    in.gpu = gpuOptions(a.gpu);
+    const std::string& weightsFrom = call.weightsFrom;
+    const std::optional<LayerChoice>& choice = call.choice;
     std::optional<GruLayer> backwardLayer;
-    if (choice) {
-        weights = readGruWeights(choice->file, *choice->layers[0]);
-        weightsFrom = a.weights + " (" + choice->layers[0]->name + ")";
-        if (choice->layers.size() == 2) {
-            GruConfig bc = a.config.empty() ? choice->layers[1]->config : config;
-            if (!a.config.empty())
-                bc.go_backwards = !config.go_backwards;
-            backwardLayer.emplace(bc, readGruWeights(choice->file, *choice->layers[1]));
-            weightsFrom = a.weights + " (Bidirectional " + choice->layers[0]->wrapper + ", merge " + choice->mergeMode + ")";
-        }
-    } else {
-        weights = initializeWeights(config, in.x.shape[2], uint64_t(a.seed));
-        weightsFrom = "made by the config's initializers with seed " + std::to_string(a.seed);
-    }
-    GruLayer layer(config, std::move(weights));
+    if (call.backwardConfig)
+        backwardLayer.emplace(*call.backwardConfig, call.backwardWeights);
+    GruLayer layer(call.config, std::move(call.weights));
 
     TraceOptions trace;
     trace.enabled = a.trace;
@@ -274,7 +223,10 @@ Runner addRunCommand(CLI::App& app)
         ->required();
     cmd->add_option("--mask", args->mask, "M.npy: bool or 0/1, (batch, timesteps); 1 keeps a step");
     cmd->add_option("--initial-state", args->initialState, "H0.npy: (batch, units)");
-    cmd->add_option("--backend", args->backend, "auto, cpu, reference or cudnn")->capture_default_str();
+    cmd->add_option("--backend", args->backend,
+                    "auto (what Keras would run here), cpu, reference (float64), cudnn or cuda (GPU)")
+        ->capture_default_str();
+    addGpuOptions(cmd, args->gpu);
     cmd->add_option("--flavor", args->flavor, "keras3 or tf_keras (default: guessed from the config)");
     cmd->add_flag("--training", args->training, "Training mode: dropout and recurrent_dropout apply");
     cmd->add_option("--seed", args->seed, "Seed for dropout masks and for weights made by the initializers")

@@ -16,5 +16,7 @@ Runner addVersionCommand(CLI::App& app);
 Runner addInspectCommand(CLI::App& app);
 Runner addDiffCommand(CLI::App& app);
 Runner addConvertCommand(CLI::App& app);
+Runner addCompareCommand(CLI::App& app);
+Runner addDevicesCommand(CLI::App& app);
 
 } // namespace cli

@@ -3,6 +3,10 @@
 #include "cli_common.h"
 
 #include "gruscope/error.h"
+#include "gruscope/input_files.h"
+#include "gruscope/npy.h"
+
+#include <filesystem>
 
 namespace cli {
 
@@ -52,6 +56,75 @@ LayerChoice chooseLayer(const std::string& path, const std::string& name)
         return c;
     }
     throw Error(ErrorCode::InvalidArgument, path + ": no GRU layer named '" + name + "'; the file holds:" + listLayers(c.file));
+}
+
+
+LoadedCall loadCall(const CallSource& src)
+{
+    const auto flavor = parseFlavor(src.flavor);
+    LoadedCall out;
+    if (src.config.empty() && src.weights.empty())
+        throw UsageError{src.command + " needs --config, --weights (a file that records the layer's arguments), or both"};
+    if (!src.layer.empty() && src.weights.empty())
+        throw UsageError{"--layer names a layer inside the --weights file"};
+
+    // Weights from a file (Keras, PyTorch or NumPy); the file's arguments unless --config is given.
+    std::optional<LayerChoice>& choice = out.choice;
+    if (!src.weights.empty())
+        choice = chooseLayer(src.weights, src.layer);
+    GruConfig& config = out.config;
+    if (!src.config.empty()) {
+        config = loadConfig(src.config, flavor, src.quiet);
+    } else {
+        config = choice->layers[0]->config;
+        if (flavor)
+            config.flavor = *flavor;
+        if (!src.quiet && !choice->layers[0]->configFromFile)
+            for (const auto& as : choice->layers[0]->assumptions)
+                printNote(src.weights + ": assumed " + as);
+    }
+
+    CallInputs& in = out.inputs;
+    // .npy as given (B, T, I); .csv (one row per step, optional header and sample column) and
+    // .npz (array 'x', 'input' or the first) through the input-file reader.
+    const auto ext = std::filesystem::path(src.input).extension().string();
+    if (ext == ".csv" || ext == ".txt" || ext == ".npz") {
+        InputFile f = readInputFileDetailed(src.input);
+        if (!src.quiet)
+            for (const auto& n : f.notes)
+                printNote(src.input + ": " + n);
+        in.x = std::move(f.x);
+    } else {
+        in.x = npy::readNpyAsFloat(src.input);
+    }
+    if (!src.mask.empty())
+        in.mask = loadMask(src.mask);
+    if (!src.initialState.empty())
+        in.initialState = npy::readNpyAsFloat(src.initialState);
+    in.training = src.training;
+    in.seed = uint64_t(src.seed);
+
+    if (in.x.rank() != 3)
+        throw Error(ErrorCode::ShapeMismatch, src.input + ": input has shape " + shapeToString(in.x.shape) + "; expected " +
+                                                  (config.time_major ? "(timesteps, batch, features)" : "(batch, timesteps, features)"));
+    GruWeights& weights = out.weights;
+    std::string& weightsFrom = out.weightsFrom;
+    if (choice) {
+        weights = readGruWeights(choice->file, *choice->layers[0]);
+        weightsFrom = src.weights + " (" + choice->layers[0]->name + ")";
+        if (choice->layers.size() == 2) {
+            GruConfig bc = src.config.empty() ? choice->layers[1]->config : config;
+            if (!src.config.empty())
+                bc.go_backwards = !config.go_backwards;
+            out.backwardConfig = bc;
+            out.backwardWeights = readGruWeights(choice->file, *choice->layers[1]);
+            weightsFrom = src.weights + " (Bidirectional " + choice->layers[0]->wrapper + ", merge " + choice->mergeMode + ")";
+        }
+    } else {
+        weights = initializeWeights(config, in.x.shape[2], uint64_t(src.seed));
+        weightsFrom = "made by the config's initializers with seed " + std::to_string(src.seed);
+    }
+    return out;
 }
 
 } // namespace cli

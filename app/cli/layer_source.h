@@ -3,8 +3,10 @@
 // lists them; a Bidirectional is named by its wrapper (both halves) or by one half.
 #pragma once
 
+#include "gruscope/layer.h"
 #include "gruscope/weightfile.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,5 +21,28 @@ struct LayerChoice {
 LayerChoice chooseLayer(const std::string& path, const std::string& layerName);
 
 std::string listLayers(const gruscope::WeightFileInfo& info);
+
+// What run and compare read from the command line: the layer (--config and/or --weights with
+// --layer) and its inputs (--input, --mask, --initial-state).
+struct CallSource {
+    std::string command; // "run", "compare": for messages
+    std::string config, weights, layer, input, mask, initialState, flavor;
+    bool quiet = false, training = false;
+    int64_t seed = 0;
+};
+
+struct LoadedCall {
+    gruscope::GruConfig config;
+    gruscope::GruWeights weights;     // the forward half of a Bidirectional
+    std::string weightsFrom;          // where the weights came from, in words
+    gruscope::CallInputs inputs;
+    std::optional<LayerChoice> choice; // when --weights was given
+    // A Bidirectional: the backward half's layer (config and weights), else empty.
+    std::optional<gruscope::GruConfig> backwardConfig;
+    gruscope::GruWeights backwardWeights;
+};
+
+// Reads everything; notes go to stderr unless quiet. Throws UsageError or gruscope::Error.
+LoadedCall loadCall(const CallSource& source);
 
 } // namespace cli

@@ -20,10 +20,12 @@ int main(int argc, char** argv)
         {"inspect", cli::addInspectCommand(app)},
         {"diff", cli::addDiffCommand(app)},
         {"convert", cli::addConvertCommand(app)},
+        {"compare", cli::addCompareCommand(app)},
+        {"devices", cli::addDevicesCommand(app)},
     };
     // Name an unknown subcommand instead of CLI11's generic "A subcommand is required".
     if (argc > 1 && argv[1][0] != '-' && !runners.count(argv[1])) {
-        std::cerr << "gruscope-cli: unknown subcommand '" << argv[1] << "'; allowed are run, eligibility, inspect, diff, convert and version\n";
+        std::cerr << "gruscope-cli: unknown subcommand '" << argv[1] << "'; allowed are run, compare, eligibility, inspect, diff, convert, devices and version\n";
         return cli::kExitBadInput;
     }
     try {

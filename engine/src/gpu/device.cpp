@@ -1,5 +1,7 @@
 #include "gruscope/device.h"
 
+#include "gruscope/version.h"
+
 #include <cstdio>
 
 namespace gruscope {
@@ -35,7 +37,7 @@ const DeviceInfo& probeDevice()
         return gpu::probeCudaDevice();
 #else
         DeviceInfo d;
-        d.reason = std::string("this GruScope was built without the GPU backend: ") + GRUSCOPE_GPU_REASON;
+        d.reason = std::string("this GruScope was built without the GPU backend: ") + build::gpuToolchain;
         return d;
 #endif
     }();
