@@ -70,6 +70,7 @@ struct RunResult {
     std::vector<std::string> notes; // why that backend, dropout applied, trace limited, ...
     double seconds = 0.0;           // time in the backend's forward pass, copies included
     double transferSeconds = 0.0;   // GPU backends: the part of `seconds` spent copying host <-> device
+    double deviceSeconds = 0.0;     // GPU backends: the forward pass on the device alone (CUDA events)
 };
 
 // Whether a backend can run a call here, and why not.

@@ -130,6 +130,7 @@ public:
         if (!err.empty())
             return RunStatus::failed(ErrorCode::DeviceUnavailable, err);
         result.transferSeconds = times.hostToDevice + times.deviceToHost;
+        result.deviceSeconds = times.compute;
 
         const int64_t W = m_recordEnd - m_recordBegin, U = p.U;
         m_rebuild.rebuild(

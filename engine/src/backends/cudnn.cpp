@@ -175,6 +175,7 @@ public:
         if (!err.empty())
             return RunStatus::failed(ErrorCode::DeviceUnavailable, "cudnnRNNForward: " + err);
         result.transferSeconds = times.hostToDevice + times.deviceToHost;
+        result.deviceSeconds = times.forward;
 
         const int64_t B = p.B, T = p.T, U = p.U;
         const size_t rowBytes = size_t(U) * sizeof(float);
