@@ -1,8 +1,8 @@
 #include "autosave.h"
 
-#include "document.h"
-#include "engine_qt.h"
-#include "session.h"
+#include "model/document.h"
+#include "model/engine_qt.h"
+#include "model/session.h"
 
 #include <QCoreApplication>
 #include <QDir>

@@ -6,10 +6,10 @@
 //            [--size 1280x800] [--theme light|dark] [--tab gates|weights|compare]
 //            [--example NAME] [--step N] [--unit N] [--layer NAME]
 //                                            (the compare view is shown after a comparison)
-#include "compare_view.h"
-#include "examples.h"
 #include "main_window.h"
-#include "run_controller.h"
+#include "model/examples.h"
+#include "model/run_controller.h"
+#include "plots/compare_view.h"
 
 #include <QApplication>
 #include <QCommandLineParser>

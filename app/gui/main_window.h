@@ -3,7 +3,7 @@
 // keeps the previous result on screen when a run fails.
 #pragma once
 
-#include "document.h"
+#include "model/document.h"
 
 #include <QMainWindow>
 #include <QPointer>

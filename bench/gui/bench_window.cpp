@@ -10,10 +10,10 @@
 //   bench_window [--steps N] [--edits N] [--size WxH]
 // Run with QT_QPA_PLATFORM=offscreen on a headless machine (software rendering). Prints a table
 // and the machine's load average, since a busy machine inflates every figure.
-#include "document.h"
-#include "examples.h"
+#include "model/document.h"
+#include "model/examples.h"
 #include "main_window.h"
-#include "run_controller.h"
+#include "model/run_controller.h"
 
 #include "gruscope/weights.h"
 

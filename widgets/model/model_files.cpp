@@ -1,0 +1,122 @@
+#include "model/model_files.h"
+
+#include "model/engine_qt.h"
+
+#include "gruscope/atomic_file.h"
+#include "gruscope/config.h"
+#include "gruscope/error.h"
+#include "gruscope/inspect.h"
+#include "gruscope/weightwriter.h"
+
+#include <QFile>
+#include <QFileInfo>
+
+namespace gsui {
+
+using namespace gruscope;
+
+FileRole guessFileRole(const QString& path)
+{
+    const QString lower = path.toLower();
+    if (lower.endsWith(QLatin1String(".gruscope.json")))
+        return FileRole::Session;
+    if (lower.endsWith(QLatin1String(".json"))) {
+        QFile f(path);
+        if (f.open(QIODevice::ReadOnly) && f.read(4096).contains("\"gruscope-session\""))
+            return FileRole::Session;
+        return FileRole::Config;
+    }
+    if (lower.endsWith(QLatin1String(".h5")) || lower.endsWith(QLatin1String(".hdf5")) ||
+        lower.endsWith(QLatin1String(".keras")) || lower.endsWith(QLatin1String(".safetensors")))
+        return FileRole::Weights;
+    if (lower.endsWith(QLatin1String(".npy")) || lower.endsWith(QLatin1String(".csv")) ||
+        lower.endsWith(QLatin1String(".tsv")) || lower.endsWith(QLatin1String(".txt")))
+        return FileRole::Input;
+    if (lower.endsWith(QLatin1String(".npz"))) {
+        // Weights (kernel / recurrent_kernel / weight_ih_l0 ...) or an input batch.
+        try {
+            const WeightFileInfo info = openWeightFile(ss(path));
+            return info.layers.empty() ? FileRole::Input : FileRole::Weights;
+        } catch (const Error&) {
+            return FileRole::Input;
+        }
+    }
+    return FileRole::Unknown;
+}
+
+QStringList layerLabels(const WeightFileInfo& info)
+{
+    QStringList out;
+    for (const auto& l : info.layers) {
+        QString s = QStringLiteral("%1 · %2 · %3 units · %4 features · reset_after=%5")
+                        .arg(qs(l.name), qs(l.kind))
+                        .arg(l.config.units)
+                        .arg(l.kernelShape.empty() ? 0 : l.kernelShape[0])
+                        .arg(l.config.reset_after ? QStringLiteral("True") : QStringLiteral("False"));
+        if (!l.direction.empty())
+            s += QStringLiteral(" · %1 half of %2").arg(qs(l.direction), qs(l.wrapper));
+        out << s;
+    }
+    return out;
+}
+
+void loadLayer(Document& doc, const WeightFileInfo& info, int index)
+{
+    if (info.layers.empty())
+        throw Error(ErrorCode::Unsupported, info.path + " holds no GRU layer" +
+                                                (info.diagnostics.empty() ? std::string() : ": " + info.diagnostics.front().message));
+    if (index < 0 || index >= int(info.layers.size()))
+        throw Error(ErrorCode::InvalidArgument, "no layer number " + std::to_string(index) + " in " + info.path);
+    const GruLayerInfo& layer = info.layers[size_t(index)];
+    GruWeights w = readGruWeights(info, layer);
+    checkWeights(layer.config, w); // names the tensor at fault (NaN/Inf, shapes)
+
+    ModelOrigin origin;
+    origin.path = qs(info.path);
+    origin.layerName = qs(layer.name);
+    origin.description = qs(info.formatDetail.empty() ? std::string(weightFormatName(info.format)) : info.formatDetail);
+    for (const auto& a : layer.assumptions)
+        origin.notes << qs(a);
+    if (!layer.direction.empty())
+        origin.notes << QObject::tr("the %1 half of %2 (merge mode %3); GruScope shows one direction at a time")
+                            .arg(qs(layer.direction), qs(layer.wrapper), qs(layer.mergeMode));
+    for (const auto& d : checkLayer(layer, info.kerasVersion))
+        if (d.severity != Diagnostic::Severity::Info)
+            origin.notes << qs(d.message);
+    doc.setModel(layer.config, std::move(w), origin);
+}
+
+void loadConfigOnly(Document& doc, const QString& path)
+{
+    ParsedConfig parsed = readConfigFile(ss(path));
+    if (parsed.config.units <= 0)
+        throw Error(ErrorCode::InvalidArgument, ss(path) + ": units must be a positive number to make weights");
+    if (!parsed.issues.empty())
+        throw Error(ErrorCode::InvalidArgument, ss(path) + ": " + parsed.issues.front().message());
+    const int64_t I = std::max<int64_t>(1, doc.features());
+    GruWeights w = initializeWeights(parsed.config, I, 1);
+    ModelOrigin origin;
+    origin.path = path;
+    origin.layerName = qs(parsed.config.name);
+    origin.description = QObject::tr("config %1 with weights from its initialisers").arg(QFileInfo(path).fileName());
+    origin.notes = qsList(parsed.notes);
+    doc.setModel(parsed.config, std::move(w), origin);
+}
+
+void saveModel(const Document& doc, const QString& path)
+{
+    if (!doc.configValid())
+        throw Error(ErrorCode::InvalidArgument,
+                    "the arguments are not valid (" + doc.configIssues().front().message() + "); fix them before saving");
+    if (path.toLower().endsWith(QLatin1String(".json"))) {
+        writeBytesAtomically(ss(path), configToJson(doc.config(), false, 2) + "\n");
+        return;
+    }
+    const auto format = writeFormatFromPath(ss(path));
+    if (!format)
+        throw Error(ErrorCode::InvalidArgument, "cannot tell the format from the name " + ss(path) +
+                                                    ": use .weights.h5, .keras, .h5, .npz, .safetensors or .json");
+    writeGruWeights(ss(path), *format, doc.config(), *doc.weights());
+}
+
+} // namespace gsui

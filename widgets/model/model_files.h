@@ -1,0 +1,36 @@
+// Opening models into the window: any weight file the engine reads (Keras .h5 / .weights.h5 /
+// .keras, PyTorch .safetensors / .npz, Keras-layout .npz) or a layer config .json. The window
+// shows one GRU at a time: a file with several GRUs (stacked layers, a Bidirectional's two
+// halves) asks which one. Everything is read and checked before the document changes, so a
+// corrupt file leaves the current model as it was.
+#pragma once
+
+#include "model/document.h"
+
+#include "gruscope/weightfile.h"
+
+#include <QString>
+#include <QStringList>
+
+namespace gsui {
+
+// What kind of file a path is, by name and content.
+enum class FileRole { Session, Config, Weights, Input, Unknown };
+FileRole guessFileRole(const QString& path);
+
+// One line per GRU for a chooser: "gru_1 · GRU · 64 units · reset_after=True".
+QStringList layerLabels(const gruscope::WeightFileInfo& info);
+
+// Reads layer `index` of an opened file into the document (arguments from the file, weights).
+// Throws gruscope::Error; the document is unchanged then.
+void loadLayer(Document& doc, const gruscope::WeightFileInfo& info, int index);
+
+// A config .json alone: its arguments with fresh weights from its initialisers (feature count
+// kept from the current input).
+void loadConfigOnly(Document& doc, const QString& path);
+
+// The document's layer written to `path` (format by extension, see gruscope::writeFormatFromPath)
+// or, for .json, its config. Throws gruscope::Error.
+void saveModel(const Document& doc, const QString& path);
+
+} // namespace gsui

@@ -1,0 +1,72 @@
+// StepBarsPlot: z, r, h~ and h of every unit at the current step, as four small bar charts that
+// share the unit axis; the selected unit's bars are drawn in the highlight colour and its values
+// are written in the title. A click on a bar selects that unit. A step change only replaces the
+// bars' values (U per chart); the value axes stay fixed for the whole run so that stepping shows
+// the bars move, not the axes.
+#pragma once
+
+#include "model/document.h"
+#include "plots/exportable.h"
+
+#include <QWidget>
+
+#include <array>
+#include <memory>
+#include <vector>
+
+class QCPAxisRect;
+class QCPBars;
+class QCPTextElement;
+class QCustomPlot;
+class QMouseEvent;
+
+namespace gsui {
+
+class StepBarsPlot : public QWidget, public Exportable {
+    Q_OBJECT
+public:
+    explicit StepBarsPlot(Document* doc, QWidget* parent = nullptr);
+
+    static constexpr int kPanels = 4; // z, r, h~, h (top to bottom)
+
+    QCustomPlot* plot() const { return m_plot; }
+    QCPAxisRect* panelRect(int panel) const;
+    // The values drawn in a panel, one per unit (the selected unit's bar included), in unit order.
+    std::vector<double> shownValues(int panel) const;
+    // The unit drawn in the highlight colour (−1: none).
+    int highlightedUnit() const { return m_highlighted; }
+    // The step the bars show (−1 before any result).
+    int shownStep() const { return m_shownStep; }
+    QString titleText() const;
+
+    // Exportable
+    QCustomPlot* exportPlot() const override { return m_plot; }
+    std::vector<ShownData> exportData() const override;
+    QString exportTitle() const override;
+
+protected:
+    void changeEvent(QEvent* event) override;
+
+private:
+    struct Panel {
+        QCPAxisRect* rect = nullptr;
+        QCPBars* bars = nullptr;     // every unit
+        QCPBars* selected = nullptr; // the selected unit only, drawn over it
+    };
+    void rebuild();   // result, sample: axes and value ranges
+    void showStep();  // step, unit: bar values and title
+    void applyColors();
+    void onMouseRelease(QMouseEvent* event);
+
+    Document* m_doc;
+    QCustomPlot* m_plot;
+    QCPTextElement* m_title;
+    std::array<Panel, kPanels> m_panels;
+    std::shared_ptr<const RunOutcome> m_outcome;
+    int m_slot = -1;
+    int m_highlighted = -1;
+    int m_shownStep = -1;
+    QPoint m_pressPos;
+};
+
+} // namespace gsui
