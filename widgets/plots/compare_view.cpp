@@ -1,7 +1,6 @@
 #include "plots/compare_view.h"
 
 #include "model/engine_qt.h"
-#include "model/run_controller.h"
 #include "plots/plot_theme.h"
 
 #include "gruscope/device.h"
@@ -19,7 +18,6 @@
 #include <QSplitter>
 #include <QTableWidget>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
 #include <cmath>
@@ -30,37 +28,8 @@ using namespace gruscope;
 
 namespace {
 
-constexpr double kStepThreshold = 1e-6; // "first step where |Δ| exceeds 1e-6"
 constexpr double kLogFloor = 1e-10;     // exact agreement drawn here on the log axis
 const QColor kBackendColor[] = {QColor(31, 119, 180), QColor(214, 39, 40), QColor(148, 103, 189)};
-
-double median(std::vector<double> v)
-{
-    if (v.empty())
-        return std::numeric_limits<double>::quiet_NaN();
-    std::sort(v.begin(), v.end());
-    const size_t n = v.size();
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-// |a − b| where a NaN on one side only is an infinite difference (and NaN on both sides none).
-double absDiff(double a, double b)
-{
-    const bool na = std::isnan(a), nb = std::isnan(b);
-    if (na || nb)
-        return na && nb ? 0.0 : std::numeric_limits<double>::infinity();
-    if (a == b) // also equal infinities
-        return 0.0;
-    return std::fabs(a - b);
-}
-
-// The spacing of float32 numbers at |x|: x = m·2^e with m in [0.5, 1) has ULP 2^(e − 24).
-double ulp32(double x)
-{
-    int e = 0;
-    std::frexp(std::max(std::fabs(x), double(std::numeric_limits<float>::min())), &e);
-    return std::ldexp(1.0, e - 24);
-}
 
 QString ms(double seconds)
 {
@@ -79,72 +48,6 @@ QString sci(double v)
     if (v == 0)
         return QStringLiteral("0 (identical)");
     return QString::number(v, 'e', 2);
-}
-
-// Every Δ of one backend against the reference (the first entry of `all`).
-void computeDeltas(BackendComparison& b, const BackendComparison& ref, const GruConfig& config, QStringList& notes)
-{
-    const RunResult& x = b.outcome->result;
-    const RunResult& r = ref.outcome->result;
-    const Trace& tx = x.trace;
-    const Trace& tr = r.trace;
-    if (tx.h.shape == tr.h.shape && tx.samples == tr.samples && tx.stepBegin == tr.stepBegin && tx.h.rank() == 3) {
-        const int64_t S = tx.h.shape[0], W = tx.h.shape[1], U = tx.h.shape[2];
-        b.deltaPerStep.assign(size_t(W), 0.0);
-        b.deltaPerUnit.assign(size_t(U), 0.0);
-        b.maxDelta = 0;
-        for (int64_t s = 0; s < S; ++s)
-            for (int64_t w = 0; w < W; ++w)
-                for (int64_t u = 0; u < U; ++u) {
-                    const size_t k = size_t((s * W + w) * U + u);
-                    const double d = absDiff(tx.h.data[k], tr.h.data[k]);
-                    b.deltaPerStep[size_t(w)] = std::max(b.deltaPerStep[size_t(w)], d);
-                    b.deltaPerUnit[size_t(u)] = std::max(b.deltaPerUnit[size_t(u)], d);
-                    b.maxDelta = std::max(b.maxDelta, d);
-                }
-        for (int64_t w = 0; w < W; ++w)
-            if (b.deltaPerStep[size_t(w)] > kStepThreshold) {
-                b.firstStepOver = tx.stepBegin + w;
-                break;
-            }
-    } else {
-        notes << QObject::tr("%1: its gate trace does not cover the reference's samples and steps; only the output is "
-                             "compared")
-                     .arg(b.backend);
-    }
-
-    // The output against the reference's float64 output (its float32 output when that is absent).
-    const bool has64 = r.output64.shape == x.output.shape && !r.output64.data.empty();
-    if (!has64 && r.output.shape != x.output.shape) {
-        notes << QObject::tr("%1: output shape %2 differs from the reference's %3")
-                     .arg(b.backend, qs(x.output.shape), qs(r.output.shape));
-        return;
-    }
-    auto refAt = [&](size_t k) { return has64 ? r.output64.data[k] : double(r.output.data[k]); };
-    b.maxOutputDelta = 0;
-    double scale = 0; // the output's largest finite magnitude
-    const Shape& sh = x.output.shape;
-    const bool sequence = sh.size() == 3;
-    // (B, T, U), or (T, B, U) for time_major; each output timestep is a processing step.
-    const int64_t T = sequence ? (config.time_major ? sh[0] : sh[1]) : 0;
-    if (sequence)
-        b.outputDeltaPerStep.assign(size_t(T), 0.0);
-    for (size_t k = 0; k < x.output.data.size(); ++k) {
-        const double ref64 = refAt(k);
-        const double d = absDiff(x.output.data[k], ref64);
-        b.maxOutputDelta = std::max(b.maxOutputDelta, d);
-        if (std::isfinite(ref64))
-            scale = std::max(scale, std::fabs(ref64));
-        if (sequence) {
-            const int64_t U = sh[2];
-            const int64_t t = config.time_major ? int64_t(k) / (sh[1] * U) : (int64_t(k) / U) % sh[1];
-            b.outputDeltaPerStep[size_t(t)] = std::max(b.outputDeltaPerStep[size_t(t)], d);
-        }
-    }
-    // "ULP-ish": the error in float32 ULPs at the output's own scale. The states of a recurrence
-    // carry an absolute error of a few ULPs of their magnitude (about 1), so counting ULPs of each
-    // element would make a state near 0 read as thousands of ULPs for the same absolute error.
-    b.maxUlps = b.maxOutputDelta / ulp32(scale);
 }
 
 } // namespace
@@ -261,24 +164,42 @@ CompareView::CompareView(Document* doc, QWidget* parent) : QWidget(parent), m_do
 
     connect(m_run, &QPushButton::clicked, this, [this] { runComparison(m_repeats->value()); });
     connect(m_cancel, &QPushButton::clicked, this, &CompareView::cancel);
-    connect(&m_watcher, &QFutureWatcher<std::shared_ptr<ComparisonResult>>::finished, this, &CompareView::onFinished);
-    m_poll.setInterval(100);
-    connect(&m_poll, &QTimer::timeout, this, &CompareView::pollProgress);
     connect(doc, &Document::runInputsChanged, this, [this] {
         ++m_inputsGeneration;
-        if (m_result || m_busy)
+        if (m_result || running())
             setStale(true);
     });
-    applyPlotTheme(m_plot, palette());
-}
 
-CompareView::~CompareView()
-{
-    if (m_progress) {
-        m_progress->cancel = true;
-        m_progress->call.cancel = true;
-    }
-    m_watcher.waitForFinished();
+    // The comparison runs as the runner's job: snapshot at start, compare on a worker, show the
+    // result only if nothing cancelled it.
+    m_runner.setFactory([this](quint64 id) -> JobRunner::Work {
+        auto where = std::make_shared<ComparisonProgress>();
+        m_where = where;
+        m_startedAtInputs = m_inputsGeneration;
+        return [this, id, where, repeats = m_repeats->value(),
+                requests = comparisonRequests(*m_doc)](CallProgress& call) -> JobRunner::Deliver {
+            std::shared_ptr<ComparisonResult> r = compareBackends(requests, repeats, call, where.get());
+            r->generation = id;
+            return [this, r] { onCompared(r); };
+        };
+    });
+    connect(&m_runner, &JobRunner::started, this, [this] {
+        m_run->setEnabled(false);
+        m_cancel->setEnabled(true);
+        m_status->setText(tr("Comparing…"));
+    });
+    connect(&m_runner, &JobRunner::progress, this, &CompareView::showProgress);
+    connect(&m_runner, &JobRunner::cancelled, this, [this] {
+        endRun();
+        m_status->setText(m_result ? tr("Cancelled; the previous comparison is still shown.") : tr("Cancelled."));
+        emit finished(false, tr("cancelled"));
+    });
+    connect(&m_runner, &JobRunner::failed, this, [this](quint64, const QString& message) {
+        endRun();
+        m_status->setText(tr("Comparison failed: %1").arg(message));
+        emit finished(false, m_status->text());
+    });
+    applyPlotTheme(m_plot, palette());
 }
 
 QString CompareView::gpuStatus() const
@@ -289,10 +210,9 @@ QString CompareView::gpuStatus() const
 
 void CompareView::runComparison(int repeats)
 {
-    if (m_busy)
+    if (running())
         return;
     m_repeats->setValue(repeats);
-    repeats = m_repeats->value();
     if (!m_doc->configValid()) {
         QStringList lines;
         for (const auto& i : m_doc->configIssues())
@@ -302,135 +222,47 @@ void CompareView::runComparison(int repeats)
         emit finished(false, msg);
         return;
     }
-    // Snapshot the document on the UI thread: the worker only sees these copies.
-    std::vector<RunRequest> requests;
-    requests.push_back(makeRunRequest(*m_doc, BackendKind::Reference));
-    requests.push_back(makeRunRequest(*m_doc, BackendKind::Cpu));
-    if (probeDevice().present)
-        requests.push_back(makeRunRequest(*m_doc, BackendKind::Cudnn));
-    // Every backend traces the same samples (the request decides by size), so the traces line up.
-    for (auto& rq : requests)
-        rq.traceSamples = requests.front().traceSamples;
-
-    m_progress = std::make_shared<Progress>();
-    m_progress->backends = int(requests.size());
-    m_progress->repeats = repeats;
-    const quint64 generation = ++m_generation;
-    m_startedAtInputs = m_inputsGeneration;
-    m_busy = true;
-    m_run->setEnabled(false);
-    m_cancel->setEnabled(true);
-    m_status->setText(tr("Comparing…"));
-    m_poll.start();
-
-    const GruConfig config = m_doc->config();
-    auto progress = m_progress;
-    m_watcher.setFuture(QtConcurrent::run([requests = std::move(requests), repeats, progress, generation,
-                                           config]() -> std::shared_ptr<ComparisonResult> {
-        auto out = std::make_shared<ComparisonResult>();
-        out->generation = generation;
-        out->repeats = repeats;
-        out->notes = requests.front().notes;
-        for (size_t k = 0; k < requests.size(); ++k) {
-            BackendComparison b;
-            b.backend = QString::fromLatin1(backendName(requests[k].backend));
-            progress->backend = int(k);
-            for (int rep = 0; rep < repeats; ++rep) {
-                progress->repeat = rep;
-                if (progress->cancel) {
-                    out->cancelled = true;
-                    return out;
-                }
-                progress->call.stepsDone = 0;
-                try {
-                    auto o = executeRun(requests[k], &progress->call);
-                    b.forwardSeconds.push_back(o->result.seconds);
-                    b.wallSeconds.push_back(o->wallSeconds);
-                    b.outcome = std::move(o);
-                } catch (const Error& e) {
-                    if (e.code() == ErrorCode::Cancelled || progress->cancel) {
-                        out->cancelled = true;
-                        return out;
-                    }
-                    b.error = QString::fromUtf8(e.what());
-                    break;
-                } catch (const std::exception& e) {
-                    b.error = errorText(e);
-                    break;
-                }
-            }
-            if (!b.error.isEmpty())
-                b.outcome.reset();
-            out->backends.push_back(std::move(b));
-        }
-        const BackendComparison& ref = out->backends.front();
-        if (!ref.outcome) {
-            out->error = QObject::tr("the reference backend failed, nothing to compare with: %1").arg(ref.error);
-            return out;
-        }
-        out->traceStepBegin = ref.outcome->result.trace.stepBegin;
-        out->backends.front().maxDelta = 0;
-        out->backends.front().maxOutputDelta = 0;
-        for (size_t k = 1; k < out->backends.size(); ++k)
-            if (out->backends[k].outcome)
-                computeDeltas(out->backends[k], ref, config, out->notes);
-        return out;
-    }));
+    m_runner.runNow();
 }
 
 void CompareView::cancel()
 {
-    if (!m_busy || !m_progress)
+    if (!running())
         return;
-    m_progress->cancel = true;
-    m_progress->call.cancel = true;
+    m_runner.cancel();
     m_status->setText(tr("Cancelling…"));
 }
 
-void CompareView::pollProgress()
+void CompareView::showProgress(qint64 done, qint64 total)
 {
-    if (!m_progress || !m_busy)
+    if (!m_where || !running())
         return;
-    const int k = m_progress->backend, n = m_progress->backends;
+    const int k = m_where->backend, n = m_where->backends;
     static const char* const names[] = {"reference", "cpu", "cudnn"};
-    const qint64 done = m_progress->call.stepsDone.load(), total = m_progress->call.stepsTotal.load();
     m_status->setText(tr("Running %1 (backend %2 of %3), run %4 of %5%6")
                           .arg(QString::fromLatin1(names[std::clamp(k, 0, 2)]))
                           .arg(k + 1)
                           .arg(n)
-                          .arg(m_progress->repeat.load() + 1)
-                          .arg(m_progress->repeats.load())
+                          .arg(m_where->repeat.load() + 1)
+                          .arg(m_where->repeats.load())
                           .arg(total > 0 ? tr(" — step %1 of %2").arg(done).arg(total) : QString()));
 }
 
-void CompareView::onFinished()
+void CompareView::endRun()
 {
-    m_poll.stop();
-    std::shared_ptr<ComparisonResult> r;
-    try {
-        r = m_watcher.result();
-    } catch (const std::exception& e) {
-        m_busy = false;
-        m_run->setEnabled(true);
-        m_cancel->setEnabled(false);
-        m_status->setText(tr("Comparison failed: %1").arg(errorText(e)));
-        emit finished(false, m_status->text());
-        return;
-    }
-    m_busy = false;
     m_run->setEnabled(true);
     m_cancel->setEnabled(false);
-    if (!r || r->cancelled) {
-        m_status->setText(m_result ? tr("Cancelled; the previous comparison is still shown.") : tr("Cancelled."));
-        emit finished(false, tr("cancelled"));
-        return;
-    }
+}
+
+void CompareView::onCompared(std::shared_ptr<const ComparisonResult> r)
+{
+    endRun();
     if (!r->error.isEmpty()) {
         m_status->setText(tr("Comparison failed: %1").arg(r->error));
         emit finished(false, r->error);
         return;
     }
-    m_result = r;
+    m_result = std::move(r);
     setStale(m_inputsGeneration != m_startedAtInputs);
     showResult();
     emit finished(true, QString());
@@ -439,7 +271,7 @@ void CompareView::onFinished()
 void CompareView::setStale(bool stale)
 {
     m_stale = stale;
-    m_staleLine->setVisible(stale && (m_result || m_busy));
+    m_staleLine->setVisible(stale && (m_result || running()));
 }
 
 QStringList CompareView::backendsCompared() const
@@ -539,15 +371,15 @@ void CompareView::showResult()
     threshold->setClipAxisRect(perStep);
     threshold->point1->setAxes(perStep->axis(QCPAxis::atBottom), perStep->axis(QCPAxis::atLeft));
     threshold->point2->setAxes(perStep->axis(QCPAxis::atBottom), perStep->axis(QCPAxis::atLeft));
-    threshold->point1->setCoords(0, kStepThreshold);
-    threshold->point2->setCoords(1, kStepThreshold);
+    threshold->point1->setCoords(0, kFirstStepThreshold);
+    threshold->point2->setCoords(1, kFirstStepThreshold);
     threshold->setPen(QPen(QColor(128, 128, 128), 1, Qt::DotLine));
     if (hi <= 0) {
         lo = 1e-9;
         hi = 1e-5;
     }
-    const double yLo = std::pow(10.0, std::floor(std::log10(std::min(lo, kStepThreshold))) - 0.3);
-    const double yHi = std::pow(10.0, std::ceil(std::log10(std::max(hi, kStepThreshold))) + 0.3);
+    const double yLo = std::pow(10.0, std::floor(std::log10(std::min(lo, kFirstStepThreshold))) - 0.3);
+    const double yHi = std::pow(10.0, std::ceil(std::log10(std::max(hi, kFirstStepThreshold))) + 0.3);
     for (QCPAxisRect* rect : {perStep, perUnit}) {
         rect->axis(QCPAxis::atLeft)->setRange(yLo, yHi);
     }
@@ -586,9 +418,9 @@ void CompareView::showResult()
         } else {
             const auto [mn, mx] = std::minmax_element(b.forwardSeconds.begin(), b.forwardSeconds.end());
             cells = {b.backend + (isRef ? tr(" (float64)") : QString()),
-                     ms(median(b.forwardSeconds)),
+                     ms(medianOf(b.forwardSeconds)),
                      ms(*mn) + QStringLiteral(" – ") + ms(*mx),
-                     ms(median(b.wallSeconds)),
+                     ms(medianOf(b.wallSeconds)),
                      isRef ? tr("— (the reference)") : sci(b.maxDelta),
                      isRef ? QStringLiteral("—") : sci(b.maxOutputDelta),
                      isRef ? QStringLiteral("—")
@@ -679,7 +511,7 @@ std::vector<ShownData> CompareView::exportData() const
             continue;
         const auto [mn, mx] = std::minmax_element(b.forwardSeconds.begin(), b.forwardSeconds.end());
         timing.rowNames << b.backend;
-        for (double v : {median(b.forwardSeconds) * 1e3, *mn * 1e3, *mx * 1e3, median(b.wallSeconds) * 1e3, b.maxDelta,
+        for (double v : {medianOf(b.forwardSeconds) * 1e3, *mn * 1e3, *mx * 1e3, medianOf(b.wallSeconds) * 1e3, b.maxDelta,
                          b.maxOutputDelta, double(b.firstStepOver), b.maxUlps})
             timing.values.push_back(v);
         ++timing.rows;
