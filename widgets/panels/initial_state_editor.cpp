@@ -1,14 +1,12 @@
 #include "panels/initial_state_editor.h"
 
 #include "model/engine_qt.h"
+#include "model/state_table_model.h"
 
-#include <QAbstractTableModel>
 #include <QComboBox>
 #include <QFormLayout>
-#include <QGuiApplication>
 #include <QHeaderView>
 #include <QLabel>
-#include <QLocale>
 #include <QPalette>
 #include <QSignalBlocker>
 #include <QSpinBox>
@@ -19,88 +17,6 @@
 #include <limits>
 
 namespace gsui {
-
-// The resolved initial state (B rows × U columns). Edits write a custom state.
-class StateTableModel : public QAbstractTableModel {
-public:
-    explicit StateTableModel(Document* doc, QObject* parent) : QAbstractTableModel(parent), m_doc(doc) { reload(); }
-
-    void reload()
-    {
-        beginResetModel();
-        m_state = m_doc->resolvedInitialState();
-        endResetModel();
-    }
-
-    int rowCount(const QModelIndex& parent = {}) const override
-    {
-        return parent.isValid() || m_state.rank() != 2 ? 0 : int(m_state.shape[0]);
-    }
-    int columnCount(const QModelIndex& parent = {}) const override
-    {
-        return parent.isValid() || m_state.rank() != 2 ? 0 : int(m_state.shape[1]);
-    }
-
-    QVariant data(const QModelIndex& index, int role) const override
-    {
-        if (!index.isValid() || index.row() >= rowCount() || index.column() >= columnCount())
-            return {};
-        const float v = m_state.data[size_t(int64_t(index.row()) * m_state.shape[1] + index.column())];
-        switch (role) {
-        case Qt::DisplayRole: return QString::number(double(v), 'g', 4);
-        case Qt::EditRole: return QString::number(double(v), 'g', 9);
-        case Qt::TextAlignmentRole: return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
-        case Qt::ToolTipRole:
-            return QObject::tr("h0[sample %1, unit %2] = %3").arg(index.row()).arg(index.column()).arg(double(v), 0, 'g', 9);
-        case Qt::ForegroundRole:
-            if (m_doc->initialStateMode() != InitialStateMode::Custom)
-                return QGuiApplication::palette().color(QPalette::PlaceholderText);
-            return {};
-        default: return {};
-        }
-    }
-
-    QVariant headerData(int section, Qt::Orientation orientation, int role) const override
-    {
-        if (role != Qt::DisplayRole)
-            return {};
-        return orientation == Qt::Horizontal ? QStringLiteral("u%1").arg(section) : QStringLiteral("b%1").arg(section);
-    }
-
-    Qt::ItemFlags flags(const QModelIndex& index) const override
-    {
-        return index.isValid() ? Qt::ItemIsEnabled | Qt::ItemIsSelectable | Qt::ItemIsEditable : Qt::NoItemFlags;
-    }
-
-    bool setData(const QModelIndex& index, const QVariant& value, int role) override
-    {
-        if (role != Qt::EditRole || !index.isValid() || index.row() >= rowCount() || index.column() >= columnCount())
-            return false;
-        const QString text = value.toString().trimmed();
-        bool ok = false;
-        double v = QLocale::c().toDouble(text, &ok);
-        if (!ok)
-            v = QLocale().toDouble(text, &ok);
-        if (!ok)
-            v = text.toDouble(&ok); // "nan", "inf"
-        if (!ok)
-            return false;
-        gruscope::ArrayF s = m_doc->resolvedInitialState();
-        if (s.shape != m_state.shape)
-            return false;
-        s.data[size_t(int64_t(index.row()) * s.shape[1] + index.column())] = float(v);
-        try {
-            m_doc->setCustomInitialState(std::move(s)); // emits initialStateChanged → reload
-        } catch (const std::exception&) {
-            return false;
-        }
-        return true;
-    }
-
-private:
-    Document* m_doc;
-    gruscope::ArrayF m_state;
-};
 
 InitialStateEditor::InitialStateEditor(Document* doc, QWidget* parent) : QWidget(parent), m_doc(doc)
 {
@@ -195,7 +111,6 @@ void InitialStateEditor::syncFromDocument()
     case InitialStateMode::Custom: text = tr("Your values; edit the table. New samples or units start at 0."); break;
     }
     m_explain->setText(text + QLatin1Char(' ') + tr("Editing a value makes the state custom."));
-    m_model->reload();
 }
 
 } // namespace gsui
