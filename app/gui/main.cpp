@@ -9,18 +9,12 @@
 #include "main_window.h"
 #include "model/examples.h"
 #include "model/run_controller.h"
-#include "plots/compare_view.h"
+#include "screenshot.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
-#include <QDir>
-#include <QElapsedTimer>
-#include <QFileInfo>
-#include <QImage>
 #include <QSettings>
 #include <QTabWidget>
-#include <QThread>
-#include <QTimer>
 
 #include <cstdio>
 
@@ -76,13 +70,10 @@ int main(int argc, char** argv)
     options.autosave = !shot;
     Theme chosen = Theme::System;
     if (cli.isSet(theme)) {
-        const QString t = cli.value(theme).toLower();
-        if (t == QLatin1String("dark"))
-            chosen = Theme::Dark;
-        else if (t == QLatin1String("light"))
-            chosen = Theme::Light;
-        else if (t != QLatin1String("system"))
+        const std::optional<Theme> named = themeFromName(cli.value(theme));
+        if (!named)
             return fail(QStringLiteral("--theme must be light, dark or system, not '%1'").arg(cli.value(theme)));
+        chosen = *named;
     }
     applyTheme(chosen);
 
@@ -157,28 +148,5 @@ int main(int argc, char** argv)
     if (!shot)
         return app.exec();
 
-    // A screenshot of the compare view shows a finished comparison.
-    if (window.views()->currentIndex() == 2) {
-        window.compareView()->runComparison(5);
-        QElapsedTimer clock;
-        clock.start();
-        while (window.compareView()->running() && clock.elapsed() < 120000) {
-            QApplication::processEvents(QEventLoop::AllEvents, 10);
-            QThread::msleep(2);
-        }
-    }
-
-    // Let layouts settle and queued replots run, then render the whole window.
-    for (int i = 0; i < 20; ++i) {
-        QApplication::processEvents();
-        QThread::msleep(10);
-    }
-    window.controller()->waitForIdle(60000);
-    QApplication::processEvents();
-    const QImage image = window.grab().toImage();
-    const QString out = cli.value(screenshot);
-    if (image.isNull() || !image.save(out))
-        return fail(QStringLiteral("could not write the screenshot %1").arg(out));
-    std::printf("%s: %dx%d\n", qPrintable(out), image.width(), image.height());
-    return window.document()->lastError().isEmpty() ? 0 : 3;
+    return saveScreenshot(window, cli.value(screenshot));
 }

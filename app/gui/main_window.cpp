@@ -1,19 +1,18 @@
 #include "main_window.h"
 
 #include "autosave.h"
-#include "panels/args_panel.h"
-#include "plots/compare_view.h"
-
-#include <QTableWidget>
+#include "dock_layout.h"
+#include "file_opener.h"
 #include "model/engine_qt.h"
 #include "model/examples.h"
-#include "model/model_files.h"
 #include "model/run_controller.h"
 #include "model/session.h"
+#include "panels/args_panel.h"
 #include "panels/eligibility_panel.h"
 #include "panels/equation_view.h"
 #include "panels/input_panel.h"
 #include "panels/step_bar.h"
+#include "plots/compare_view.h"
 #include "plots/gate_heatmaps.h"
 #include "plots/plot_export.h"
 #include "plots/plot_theme.h"
@@ -22,7 +21,8 @@
 #include "plots/weights_view.h"
 
 #include "gruscope/device.h"
-#include "gruscope/error.h"
+
+#include <qcustomplot.h>
 
 #include <QAbstractButton>
 #include <QAbstractItemView>
@@ -46,20 +46,15 @@
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QScrollArea>
-#include <QSettings>
 #include <QStatusBar>
-#include <QStyle>
-#include <QStyleFactory>
 #include <QTabWidget>
+#include <QTableWidget>
 #include <QTextEdit>
+#include <QTimer>
 #include <QToolBar>
 #include <QToolButton>
 #include <QUrl>
 #include <QVBoxLayout>
-
-#include <memory>
-
-#include <qcustomplot.h>
 
 #ifndef GRUSCOPE_VERSION
 #define GRUSCOPE_VERSION "dev"
@@ -69,48 +64,9 @@ namespace gsui {
 
 using namespace gruscope;
 
-namespace {
-
-constexpr int kMaxRecent = 8;
-
-std::unique_ptr<QSettings> openSettings(const QString& path)
-{
-    if (path.isEmpty())
-        return std::make_unique<QSettings>(QStringLiteral("GruScope"), QStringLiteral("GruScope"));
-    return std::make_unique<QSettings>(path, QSettings::IniFormat);
-}
-
-QDockWidget* makeDock(QMainWindow* w, const QString& title, const QString& name, QWidget* content, bool scroll)
-{
-    auto* dock = new QDockWidget(title, w);
-    dock->setObjectName(name);
-    dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable | QDockWidget::DockWidgetClosable);
-    if (scroll) {
-        auto* area = new QScrollArea(dock);
-        area->setWidgetResizable(true);
-        area->setFrameShape(QFrame::NoFrame);
-        area->setWidget(content);
-        dock->setWidget(area);
-    } else {
-        dock->setWidget(content);
-    }
-    return dock;
-}
-
-} // namespace
-
-void applyTheme(Theme theme)
-{
-    // Fusion draws the same on every platform and honours palettes fully (needed for dark).
-    QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
-    if (theme == Theme::Dark)
-        QApplication::setPalette(darkPalette());
-    else
-        QApplication::setPalette(QApplication::style()->standardPalette());
-}
-
 MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent)
-    : QMainWindow(parent), m_options(options), m_doc(new Document(this)), m_controller(new RunController(m_doc, this))
+    : QMainWindow(parent), m_options(options), m_settings(options.settingsPath), m_doc(new Document(this)),
+      m_controller(new RunController(m_doc, this))
 {
     setObjectName(QStringLiteral("GruScopeMainWindow"));
     setAcceptDrops(true);
@@ -208,28 +164,7 @@ void MainWindow::buildPanels()
     m_lines = new UnitLinesPlot(m_doc, this);
     m_bars = new StepBarsPlot(m_doc, this);
 
-    auto* argsDock = makeDock(this, tr("Layer arguments"), QStringLiteral("argsDock"), m_args, true);
-    auto* eligDock = makeDock(this, tr("cuDNN eligibility"), QStringLiteral("eligibilityDock"), m_eligibility, true);
-    auto* inputDock = makeDock(this, tr("Input"), QStringLiteral("inputDock"), m_input, true);
-    auto* eqDock = makeDock(this, tr("Equations at this step"), QStringLiteral("equationDock"), m_equations, false);
-    auto* linesDock = makeDock(this, tr("Units over time"), QStringLiteral("linesDock"), m_lines, false);
-    auto* barsDock = makeDock(this, tr("All units at this step"), QStringLiteral("barsDock"), m_bars, false);
-
-    addDockWidget(Qt::LeftDockWidgetArea, argsDock);
-    addDockWidget(Qt::LeftDockWidgetArea, eligDock);
-    splitDockWidget(argsDock, eligDock, Qt::Vertical);
-    addDockWidget(Qt::RightDockWidgetArea, inputDock);
-    addDockWidget(Qt::RightDockWidgetArea, eqDock);
-    splitDockWidget(inputDock, eqDock, Qt::Vertical);
-    addDockWidget(Qt::BottomDockWidgetArea, linesDock);
-    tabifyDockWidget(eqDock, barsDock);
-    eqDock->raise();
-    setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
-    setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
-    resizeDocks({argsDock, inputDock}, {340, 340}, Qt::Horizontal);
-    resizeDocks({argsDock, eligDock}, {420, 330}, Qt::Vertical);
-    resizeDocks({inputDock, eqDock}, {400, 350}, Qt::Vertical);
-    resizeDocks({linesDock}, {220}, Qt::Vertical);
+    setupDocks(this, {m_args, m_eligibility, m_input, m_equations, m_lines, m_bars});
     // Every plot offers its own export on right-click, and a click gives its view the focus so
     // that File ▸ Export acts on the view last clicked.
     const std::pair<QWidget*, Exportable*> exportables[] = {
@@ -262,33 +197,7 @@ void MainWindow::buildPanels()
     }
 }
 
-void MainWindow::arrangeDocks(const QSize& size)
-{
-    auto* lines = findChild<QDockWidget*>(QStringLiteral("linesDock"));
-    auto* bars = findChild<QDockWidget*>(QStringLiteral("barsDock"));
-    auto* eq = findChild<QDockWidget*>(QStringLiteral("equationDock"));
-    auto* args = findChild<QDockWidget*>(QStringLiteral("argsDock"));
-    auto* input = findChild<QDockWidget*>(QStringLiteral("inputDock"));
-    if (!lines || !bars || !eq || !args || !input)
-        return;
-    if (size.width() >= 1600 && size.height() >= 950) {
-        // Room for everything at once: the bars beside the unit lines under the heatmaps.
-        addDockWidget(Qt::BottomDockWidgetArea, bars);
-        splitDockWidget(lines, bars, Qt::Horizontal);
-        eq->raise();
-        resizeDocks({args, input}, {380, 420}, Qt::Horizontal);
-        resizeDocks({lines, bars}, {620, 420}, Qt::Horizontal);
-        resizeDocks({lines}, {270}, Qt::Vertical);
-        resizeDocks({input, eq}, {430, 470}, Qt::Vertical);
-    } else {
-        // Small screens: the heatmaps keep the height, the bars share a tab with the equations.
-        tabifyDockWidget(eq, bars);
-        eq->raise();
-        resizeDocks({args, input}, {330, 330}, Qt::Horizontal);
-        resizeDocks({lines}, {190}, Qt::Vertical);
-        resizeDocks({input, eq}, {330, 400}, Qt::Vertical);
-    }
-}
+void MainWindow::arrangeDocks(const QSize& size) { gsui::arrangeDocks(this, size); }
 
 void MainWindow::buildMenus()
 {
@@ -407,7 +316,7 @@ void MainWindow::showError(const QString& message)
     m_banner->show();
 }
 
-QString MainWindow::bannerText() const { return m_banner->isVisible() || !m_banner->isHidden() ? m_banner->text() : QString(); }
+QString MainWindow::bannerText() const { return m_banner->isHidden() ? QString() : m_banner->text(); }
 QString MainWindow::runStatusText() const { return m_runStatus->text(); }
 
 void MainWindow::updateTitle()
@@ -439,70 +348,36 @@ void MainWindow::updateIntro()
 
 bool MainWindow::openFile(const QString& path, QString* error)
 {
-    auto fail = [&](const QString& msg) {
+    std::optional<OpenedFile> opened;
+    try {
+        FileOpenHandlers handlers;
+        handlers.chooseLayer = chooseLayer ? chooseLayer : [this](const QString& p, const QStringList& labels) {
+            return askForLayer(this, p, labels);
+        };
+        handlers.importInput = [this](const QString& p, QString* why) { return m_input->importFile(p, why); };
+        opened = openFileInto(*m_doc, path, handlers);
+    } catch (const std::exception& e) {
+        const QString msg = errorText(e);
         if (error)
             *error = msg;
         statusBar()->showMessage(msg, 15000);
         m_banner->setText(tr("Could not open %1: %2 — nothing was changed.").arg(QFileInfo(path).fileName(), msg));
         m_banner->show();
         return false;
-    };
-    try {
-        switch (guessFileRole(path)) {
-        case FileRole::Session: {
-            SessionExtras extras;
-            // sessionFromJson checks every field before it changes the document (tst_session).
-            loadSession(path, *m_doc, &extras);
-            if (!extras.windowState.isEmpty())
-                restoreState(extras.windowState);
-            m_views->setCurrentIndex(std::clamp(extras.viewTab, 0, m_views->count() - 1));
-            m_sessionPath = path;
-            m_doc->setModified(false);
-            break;
-        }
-        case FileRole::Config:
-            loadConfigOnly(*m_doc, path);
-            break;
-        case FileRole::Input: {
-            QString why;
-            if (!m_input->importFile(path, &why))
-                return fail(why);
-            break;
-        }
-        case FileRole::Weights: {
-            const WeightFileInfo info = openWeightFile(ss(path));
-            if (info.layers.empty())
-                throw Error(ErrorCode::Unsupported,
-                            "no GRU layer in this file" +
-                                (info.diagnostics.empty() ? std::string() : " (" + info.diagnostics.front().message + ")"));
-            int index = 0;
-            if (info.layers.size() > 1) {
-                const QStringList labels = layerLabels(info);
-                index = chooseLayer ? chooseLayer(path, labels) : -1;
-                if (!chooseLayer) {
-                    bool ok = false;
-                    const QString pick = QInputDialog::getItem(
-                        this, tr("Choose a GRU layer"),
-                        tr("%1 holds %2 GRU layers. Which one?").arg(QFileInfo(path).fileName()).arg(labels.size()), labels, 0,
-                        false, &ok);
-                    index = ok ? int(labels.indexOf(pick)) : -1;
-                }
-                if (index < 0) {
-                    if (error)
-                        *error = tr("no layer chosen");
-                    return false;
-                }
-            }
-            loadLayer(*m_doc, info, index);
-            m_sessionPath.clear();
-            break;
-        }
-        case FileRole::Unknown:
-            return fail(tr("GruScope does not know this kind of file (open .h5, .weights.h5, .keras, .safetensors, "
-                           ".npz, a config or session .json, or an input .npy/.csv)"));
-        }
-    } catch (const std::exception& e) {
-        return fail(errorText(e));
+    }
+    if (!opened) {
+        if (error)
+            *error = tr("no layer chosen");
+        return false;
+    }
+    if (opened->role == FileRole::Session) {
+        if (!opened->extras.windowState.isEmpty())
+            restoreState(opened->extras.windowState);
+        m_views->setCurrentIndex(std::clamp(opened->extras.viewTab, 0, m_views->count() - 1));
+        m_sessionPath = path;
+        m_doc->setModified(false);
+    } else if (opened->role == FileRole::Weights) {
+        m_sessionPath.clear();
     }
     addRecent(path);
     updateTitle();
@@ -600,22 +475,11 @@ bool MainWindow::offerRecovery(bool ask)
     return restored;
 }
 
-QStringList MainWindow::recentFiles() const
-{
-    auto s = openSettings(m_options.settingsPath);
-    return s->value(QStringLiteral("recentFiles")).toStringList();
-}
+QStringList MainWindow::recentFiles() const { return m_settings.recentFiles(); }
 
 void MainWindow::addRecent(const QString& path)
 {
-    auto s = openSettings(m_options.settingsPath);
-    QStringList list = s->value(QStringLiteral("recentFiles")).toStringList();
-    const QString abs = QFileInfo(path).absoluteFilePath();
-    list.removeAll(abs);
-    list.prepend(abs);
-    while (list.size() > kMaxRecent)
-        list.removeLast();
-    s->setValue(QStringLiteral("recentFiles"), list);
+    m_settings.addRecentFile(path);
     rebuildRecentMenu();
 }
 
@@ -634,19 +498,10 @@ void MainWindow::rebuildRecentMenu()
 
 void MainWindow::restoreSettings()
 {
-    auto s = openSettings(m_options.settingsPath);
-    restoreGeometry(s->value(QStringLiteral("geometry")).toByteArray());
-    restoreState(s->value(QStringLiteral("windowState")).toByteArray());
-    m_theme = Theme(std::clamp(s->value(QStringLiteral("theme"), int(Theme::System)).toInt(), 0, 2));
+    restoreGeometry(m_settings.geometry());
+    restoreState(m_settings.windowState());
+    m_theme = m_settings.theme();
     rebuildRecentMenu();
-}
-
-void MainWindow::saveSettings()
-{
-    auto s = openSettings(m_options.settingsPath);
-    s->setValue(QStringLiteral("geometry"), saveGeometry());
-    s->setValue(QStringLiteral("windowState"), saveState());
-    s->setValue(QStringLiteral("theme"), int(m_theme));
 }
 
 void MainWindow::setTheme(Theme theme)
@@ -654,8 +509,7 @@ void MainWindow::setTheme(Theme theme)
     m_theme = theme;
     applyTheme(theme);
     applyPlotThemeToAll(this, QApplication::palette());
-    auto s = openSettings(m_options.settingsPath);
-    s->setValue(QStringLiteral("theme"), int(m_theme));
+    m_settings.setTheme(theme);
 }
 
 // ---- actions -----------------------------------------------------------------------------------
@@ -780,7 +634,7 @@ void MainWindow::closeEvent(QCloseEvent* event)
         return;
     }
     m_controller->cancel();
-    saveSettings();
+    m_settings.setWindow(saveGeometry(), saveState());
     if (m_autosave)
         m_autosave->finishCleanly();
     event->accept();

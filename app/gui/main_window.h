@@ -1,9 +1,13 @@
-// The GruScope main window: dockable panels around the gate plots, menus for files, sessions,
-// examples and exports, the step bar, a status line with the last run, and the error banner that
-// keeps the previous result on screen when a run fails.
+// The GruScope main window: the panels and plots of widgets/ wired to one Document and its
+// RunController, menus for files, sessions, examples and exports, the step bar, keyboard stepping,
+// a status line with the last run, and the error banner that keeps the previous result on screen
+// when a run fails. Its parts live beside it: dock_layout (where the panels go), file_opener (a
+// file by what it is), window_settings and theme (what is kept between runs), screenshot.
 #pragma once
 
 #include "model/document.h"
+#include "theme.h"
+#include "window_settings.h"
 
 #include <QMainWindow>
 #include <QPointer>
@@ -31,9 +35,6 @@ class StepBar;
 class StepBarsPlot;
 class UnitLinesPlot;
 class WeightsView;
-
-enum class Theme { System, Light, Dark };
-void applyTheme(Theme theme); // application palette + style
 
 struct MainWindowOptions {
     QString settingsPath;  // "" = the user's GruScope settings; tests pass a temporary .ini
@@ -99,7 +100,6 @@ private:
     void buildMenus();
     void buildStatusBar();
     void restoreSettings();
-    void saveSettings();
     void addRecent(const QString& path);
     void rebuildRecentMenu();
     void updateTitle();
@@ -120,6 +120,7 @@ private:
     void actShortcuts();
 
     MainWindowOptions m_options;
+    WindowSettings m_settings;
     Document* m_doc;
     RunController* m_controller;
     Autosave* m_autosave = nullptr;

@@ -1,0 +1,39 @@
+// Opening a file in the window by what it is (model/model_files.h tells by name and content): a
+// session replaces everything, a layer config the arguments (with fresh weights), a weight file the
+// model (asking which GRU when it holds several), an input file the input. Every file is read and
+// checked before the document changes, so a bad one leaves the window as it was.
+#pragma once
+
+#include "model/model_files.h"
+#include "model/session.h"
+
+#include <QString>
+#include <QStringList>
+
+#include <functional>
+#include <optional>
+
+class QWidget;
+
+namespace gsui {
+
+struct FileOpenHandlers {
+    // Which GRU of a file with several: an index into `labels`, or −1 for none.
+    std::function<int(const QString& path, const QStringList& labels)> chooseLayer;
+    // Reads an input file into the document as the Input panel does; false with the reason.
+    std::function<bool(const QString& path, QString* why)> importInput;
+};
+
+struct OpenedFile {
+    FileRole role = FileRole::Unknown;
+    SessionExtras extras; // what a session holds beyond the document (layout, central view)
+};
+
+// Opens `path` into `doc`. Throws gruscope::Error naming what is wrong, with the document
+// unchanged; nullopt when no layer was chosen.
+std::optional<OpenedFile> openFileInto(Document& doc, const QString& path, const FileOpenHandlers& handlers);
+
+// Asks which GRU layer of `path` to open (a dialog on `parent`); −1 when the user declines.
+int askForLayer(QWidget* parent, const QString& path, const QStringList& labels);
+
+} // namespace gsui

@@ -1,0 +1,18 @@
+// The window's themes: System (the platform's palette), Light and Dark, all drawn with the Fusion
+// style, which honours a palette in full on every platform (a dark palette needs that). The plots
+// follow the palette through plots/plot_theme.h.
+#pragma once
+
+#include <QString>
+
+#include <optional>
+
+namespace gsui {
+
+enum class Theme { System, Light, Dark };
+
+void applyTheme(Theme theme); // application palette + style
+// "system", "light", "dark" (any case); nullopt for anything else.
+std::optional<Theme> themeFromName(const QString& name);
+
+} // namespace gsui
