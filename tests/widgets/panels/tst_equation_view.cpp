@@ -297,9 +297,9 @@ private slots:
         const EquationTerms t = equationTermsFor(*doc.result(), 1, 0, 1);
         QVERIFY(!t.valid);
         QVERIFY(t.message.find("not traced") != std::string::npos);
-        QVERIFY(!equationTermsFor(*doc.result(), 0, 7, 1).valid);  // step out of range
-        QVERIFY(!equationTermsFor(*doc.result(), 5, 0, 1).valid);  // sample out of range
-        QVERIFY(!equationTermsFor(*doc.result(), 0, 0, 3).valid);  // unit out of range
+        QCOMPARE(equationTermsFor(*doc.result(), 0, 7, 1).message, std::string("step 7 is outside 0..4"));
+        QCOMPARE(equationTermsFor(*doc.result(), 5, 0, 1).message, std::string("sample 5 is outside 0..1"));
+        QCOMPARE(equationTermsFor(*doc.result(), 0, 0, 3).message, std::string("unit 3 is outside 0..2"));
     }
 };
 
