@@ -2,6 +2,7 @@
 
 #include "autosave.h"
 #include "dock_layout.h"
+#include "error_banner.h"
 #include "file_opener.h"
 #include "model/engine_qt.h"
 #include "model/examples.h"
@@ -135,13 +136,7 @@ void MainWindow::buildPanels()
     m_intro->setWordWrap(true);
     m_intro->setTextFormat(Qt::RichText);
     col->addWidget(m_intro);
-    m_banner = new QLabel(central);
-    m_banner->setObjectName(QStringLiteral("errorBanner"));
-    m_banner->setWordWrap(true);
-    m_banner->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_banner->setStyleSheet(QStringLiteral("QLabel { background: #fde2e1; color: #8a1111; border: 1px solid #e5a3a0; "
-                                           "border-radius: 3px; padding: 4px 6px; }"));
-    m_banner->hide();
+    m_banner = new ErrorBanner(central);
     col->addWidget(m_banner);
 
     m_views = new QTabWidget(central);
@@ -312,11 +307,10 @@ void MainWindow::showError(const QString& message)
         return;
     }
     const bool hasPrevious = bool(m_doc->result());
-    m_banner->setText(hasPrevious ? tr("%1 — the plots show the last successful run.").arg(message) : message);
-    m_banner->show();
+    m_banner->showMessage(hasPrevious ? tr("%1 — the plots show the last successful run.").arg(message) : message);
 }
 
-QString MainWindow::bannerText() const { return m_banner->isHidden() ? QString() : m_banner->text(); }
+QString MainWindow::bannerText() const { return m_banner->message(); }
 QString MainWindow::runStatusText() const { return m_runStatus->text(); }
 
 void MainWindow::updateTitle()
@@ -361,8 +355,7 @@ bool MainWindow::openFile(const QString& path, QString* error)
         if (error)
             *error = msg;
         statusBar()->showMessage(msg, 15000);
-        m_banner->setText(tr("Could not open %1: %2 — nothing was changed.").arg(QFileInfo(path).fileName(), msg));
-        m_banner->show();
+        m_banner->showMessage(tr("Could not open %1: %2 — nothing was changed.").arg(QFileInfo(path).fileName(), msg));
         return false;
     }
     if (!opened) {

@@ -27,6 +27,7 @@ class Autosave;
 class CompareView;
 class EligibilityPanel;
 class EquationView;
+class ErrorBanner;
 class Exportable;
 class GateHeatmaps;
 class InputPanel;
@@ -139,7 +140,7 @@ private:
     StepBar* m_stepBar = nullptr;
     QTabWidget* m_views = nullptr;
     QLabel* m_intro = nullptr;
-    QLabel* m_banner = nullptr;
+    ErrorBanner* m_banner = nullptr;
     QLabel* m_runStatus = nullptr;
     QLabel* m_notice = nullptr;
     QProgressBar* m_progress = nullptr;

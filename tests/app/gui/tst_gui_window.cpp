@@ -25,6 +25,7 @@
 #include <QDir>
 #include <QDockWidget>
 #include <QFile>
+#include <QHash>
 #include <QImage>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -500,6 +501,61 @@ private slots:
         const QString bad = dir.filePath(QStringLiteral("fig.bmpx"));
         QVERIFY_THROWS_EXCEPTION(gruscope::Error, savePlotFigure(e->exportPlot(), bad));
         QVERIFY(!QFile::exists(bad));
+    }
+
+    // The error banner follows the theme: pale red on the light theme, dark red on the dark one,
+    // also when the theme changes while it is shown.
+    void errorBannerFollowsTheTheme_data()
+    {
+        QTest::addColumn<int>("first");
+        QTest::addColumn<int>("then");
+        QTest::newRow("light") << int(Theme::Light) << int(Theme::Light);
+        QTest::newRow("dark") << int(Theme::Dark) << int(Theme::Dark);
+        QTest::newRow("light, then dark") << int(Theme::Light) << int(Theme::Dark);
+        QTest::newRow("dark, then light") << int(Theme::Dark) << int(Theme::Light);
+    }
+    void errorBannerFollowsTheTheme()
+    {
+        QFETCH(int, first);
+        QFETCH(int, then);
+        QTemporaryDir dir;
+        MainWindow w(testOptions(dir));
+        w.resize(1280, 800);
+        w.show();
+        w.setTheme(Theme(first));
+        QVERIFY(w.openExample(QStringLiteral("sine")));
+        QVERIFY(w.controller()->waitForIdle());
+        w.document()->setInputValue(0, 3, 0, std::nanf(""));
+        QVERIFY(w.controller()->waitForIdle());
+        QVERIFY(!w.bannerText().isEmpty());
+        w.setTheme(Theme(then));
+        auto* banner = w.findChild<QLabel*>(QStringLiteral("errorBanner"));
+        QVERIFY(banner && banner->isVisible());
+        // The banner's most common colour is its background; its text must stand out from it.
+        const QImage img = banner->grab().toImage();
+        QHash<QRgb, int> counts;
+        for (int y = 2; y < img.height() - 2; ++y)
+            for (int x = 2; x < img.width() - 2; ++x)
+                ++counts[img.pixel(x, y)];
+        QRgb background = 0;
+        for (auto it = counts.cbegin(); it != counts.cend(); ++it)
+            if (it.value() > counts.value(background))
+                background = it.key();
+        const QColor bg = QColor::fromRgb(background);
+        const QColor window = QApplication::palette().color(QPalette::Window);
+        if (Theme(then) == Theme::Dark)
+            QVERIFY2(bg.lightness() < 100, qPrintable(bg.name()));
+        else
+            QVERIFY2(bg.lightness() > 200, qPrintable(bg.name()));
+        QVERIFY2(bg.red() > bg.green() + 20 && bg.red() > bg.blue() + 20, qPrintable(bg.name())); // red, an error
+        QVERIFY2(bg != window, qPrintable(bg.name()));
+        // The text: of the colours drawn often enough to be glyphs, the one furthest from the background.
+        int contrast = 0;
+        for (auto it = counts.cbegin(); it != counts.cend(); ++it)
+            if (it.value() >= 20)
+                contrast = std::max(contrast, std::abs(QColor::fromRgb(it.key()).lightness() - bg.lightness()));
+        QVERIFY2(contrast > 120, qPrintable(QString::number(contrast)));
+        w.setTheme(Theme::Light);
     }
 
     // A run too large to trace every sample traces the selected one, says so, and traces another
