@@ -4,8 +4,6 @@
 
 #include "gruscope/error.h"
 
-#include <zip.h>
-
 namespace gruscope {
 
 namespace {

@@ -4,25 +4,17 @@
 #include "weightfile_detail.h"
 
 #include "gruscope/error.h"
+#include "io/zip_archive.h"
 
-#include <zip.h>
-
+#include <algorithm>
 #include <fstream>
-#include <memory>
 
 namespace gruscope::io {
 
 namespace {
 
-struct ZipCloser {
-    void operator()(zip_t* z) const { zip_discard(z); }
-};
-
-bool suspiciousName(const std::string& n)
-{
-    return n.empty() || n[0] == '/' || n.find("..") != std::string::npos || n.find('\\') != std::string::npos ||
-           n.find(':') != std::string::npos;
-}
+// config.json and metadata.json are small texts; anything near this is not what Keras wrote.
+constexpr uint64_t kMaxJsonMemberBytes = uint64_t(64) << 20;
 
 } // namespace
 
@@ -35,49 +27,24 @@ bool fileStartsWithZip(const std::string& path)
 
 ArchiveMembers readKerasArchive(const std::string& path, const WeightReadLimits& limits)
 {
-    int err = 0;
-    std::unique_ptr<zip_t, ZipCloser> z(zip_open(path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &err));
-    if (!z) {
-        zip_error_t ze;
-        zip_error_init_with_code(&ze, err);
-        const std::string why = zip_error_strerror(&ze);
-        zip_error_fini(&ze);
-        throw Error(ErrorCode::BadFile, path + ": not a readable zip archive (" + why + ")");
-    }
-    const zip_int64_t n = zip_get_num_entries(z.get(), 0);
-    if (n < 0 || n > 100000)
-        throw Error(ErrorCode::BadFile, path + ": implausible number of archive members (" + std::to_string(n) + ")");
+    ZipReadOptions options;
+    options.refuseSuspiciousNames = true;
+    options.maxMemberBytes = uint64_t(std::max<int64_t>(limits.maxArchiveMemberBytes, 0));
+    options.maxMemberMeaning = "allowed for an archive member";
+    ZipReader zip = ZipReader::open(path, options);
     ArchiveMembers out;
     bool haveConfig = false, haveWeights = false;
-    for (zip_int64_t i = 0; i < n; ++i) {
-        zip_stat_t st;
-        zip_stat_init(&st);
-        if (zip_stat_index(z.get(), zip_uint64_t(i), 0, &st) < 0 || !(st.valid & ZIP_STAT_NAME))
-            throw Error(ErrorCode::BadFile, path + ": unreadable archive member " + std::to_string(i));
-        const std::string name = st.name;
-        if (suspiciousName(name))
-            throw Error(ErrorCode::BadFile, path + ": archive member name '" + name + "' tries to leave the archive (absolute path or ..)");
-        const bool isConfig = name == "config.json", isMeta = name == "metadata.json", isWeights = name == "model.weights.h5";
+    for (const ZipMember& m : zip.members()) {
+        const bool isConfig = m.name == "config.json", isMeta = m.name == "metadata.json", isWeights = m.name == "model.weights.h5";
         if (!isConfig && !isMeta && !isWeights)
             continue;
-        if (!(st.valid & ZIP_STAT_SIZE) || int64_t(st.size) > limits.maxArchiveMemberBytes ||
-            (!isWeights && st.size > (uint64_t(64) << 20)))
-            throw Error(ErrorCode::ResourceLimit, path + ": member " + name + " declares " + std::to_string(st.size) +
-                                                      " bytes, more than the limit");
-        if ((st.valid & ZIP_STAT_COMP_SIZE) && st.comp_size > 0 && st.size / st.comp_size > 1000 && st.size > (uint64_t(1) << 26))
-            throw Error(ErrorCode::ResourceLimit, path + ": member " + name + " expands " +
-                                                      std::to_string(st.size / st.comp_size) + " times: refused as a zip bomb");
-        if ((st.valid & ZIP_STAT_COMP_METHOD) && st.comp_method != ZIP_CM_STORE)
+        if (!isWeights && m.size > kMaxJsonMemberBytes)
+            throw Error(ErrorCode::ResourceLimit, zip.describe(m) + ": the member says it unpacks to " + std::to_string(m.size) +
+                                                      " bytes, more than the " + std::to_string(kMaxJsonMemberBytes) +
+                                                      " bytes a JSON member may hold");
+        if (!m.stored())
             out.deflated = true;
-        std::unique_ptr<zip_file_t, int (*)(zip_file_t*)> file(zip_fopen_index(z.get(), zip_uint64_t(i), 0), zip_fclose);
-        if (!file)
-            throw Error(ErrorCode::BadFile, path + ": cannot open archive member " + name + " (" + zip_strerror(z.get()) + ")");
-        std::vector<std::byte> data(size_t(st.size));
-        zip_int64_t got = data.empty() ? 0 : zip_fread(file.get(), data.data(), st.size);
-        std::byte extra;
-        if (got != zip_int64_t(st.size) || zip_fread(file.get(), &extra, 1) != 0)
-            throw Error(ErrorCode::BadFile, path + ": archive member " + name + " does not hold the " + std::to_string(st.size) +
-                                                " bytes it declares (truncated or corrupt)");
+        std::vector<std::byte> data = zip.read(m);
         if (isWeights) {
             out.weightsH5 = std::move(data);
             haveWeights = true;
