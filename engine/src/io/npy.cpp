@@ -9,8 +9,7 @@
 
 #include "gruscope/atomic_file.h"
 #include "gruscope/error.h"
-
-#include <zip.h>
+#include "io/zip_archive.h"
 
 #include <algorithm>
 #include <bit>
@@ -18,7 +17,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <limits>
 #include <memory>
 #include <set>
@@ -801,81 +799,21 @@ Array<Out> convertAll(const NpyArray& a, const char* op)
     return out;
 }
 
-// ---- zip helpers --------------------------------------------------------------------------------
-
-struct ZipDiscard {
-    void operator()(zip_t* z) const noexcept { zip_discard(z); }
-};
-struct ZipFileClose {
-    void operator()(zip_file_t* f) const noexcept { zip_fclose(f); }
-};
-
-std::string zipErrorText(int code)
+// Serves "header + data" of one array to the zip writer straight from the caller's buffer, bool
+// elements normalised to 0/1 as writeNpy does.
+void produceMember(const std::string& header, const std::byte* data, bool isBool, uint64_t offset, std::span<std::byte> out)
 {
-    zip_error_t e;
-    zip_error_init_with_code(&e, code);
-    std::string s = zip_error_strerror(&e);
-    zip_error_fini(&e);
-    return s;
-}
-
-// Serves "header + data" to libzip straight from the caller's buffer.
-struct MemberSource {
-    std::string header;
-    const std::byte* data = nullptr;
-    uint64_t dataBytes = 0;
-    bool isBool = false;
-    uint64_t pos = 0;
-    time_t mtime = 0;
-    zip_error_t error;
-};
-
-zip_int64_t memberCallback(void* userdata, void* out, zip_uint64_t len, zip_source_cmd_t cmd)
-{
-    auto* s = static_cast<MemberSource*>(userdata);
-    const uint64_t total = s->header.size() + s->dataBytes;
-    switch (cmd) {
-    case ZIP_SOURCE_OPEN: s->pos = 0; return 0;
-    case ZIP_SOURCE_READ: {
-        auto* dst = static_cast<std::byte*>(out);
-        uint64_t n = std::min<uint64_t>(len, total - s->pos);
-        n = std::min<uint64_t>(n, uint64_t(std::numeric_limits<zip_int64_t>::max()));
-        uint64_t done = 0;
-        if (s->pos < s->header.size()) {
-            const uint64_t h = std::min<uint64_t>(n, s->header.size() - s->pos);
-            std::memcpy(dst, s->header.data() + s->pos, size_t(h));
-            done = h;
-        }
-        if (done < n) {
-            const uint64_t from = s->pos + done - s->header.size();
-            std::memcpy(dst + done, s->data + from, size_t(n - done));
-            if (s->isBool)
-                for (uint64_t i = done; i < n; ++i)
-                    dst[i] = dst[i] != std::byte{0} ? std::byte{1} : std::byte{0};
-        }
-        s->pos += n;
-        return zip_int64_t(n);
+    size_t done = 0;
+    if (offset < header.size()) {
+        done = size_t(std::min<uint64_t>(out.size(), header.size() - offset));
+        std::memcpy(out.data(), header.data() + offset, done);
     }
-    case ZIP_SOURCE_CLOSE: return 0;
-    case ZIP_SOURCE_STAT: {
-        auto* st = ZIP_SOURCE_GET_ARGS(zip_stat_t, out, len, &s->error);
-        if (!st)
-            return -1;
-        zip_stat_init(st);
-        st->size = total;
-        st->mtime = s->mtime;
-        st->valid |= ZIP_STAT_SIZE | ZIP_STAT_MTIME;
-        return sizeof(zip_stat_t);
-    }
-    case ZIP_SOURCE_ERROR: return zip_error_to_data(&s->error, out, len);
-    case ZIP_SOURCE_FREE:
-        zip_error_fini(&s->error);
-        delete s;
-        return 0;
-    case ZIP_SOURCE_SUPPORTS:
-        return zip_source_make_command_bitmap(ZIP_SOURCE_OPEN, ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE, ZIP_SOURCE_STAT,
-                                              ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE, -1);
-    default: zip_error_set(&s->error, ZIP_ER_OPNOTSUPP, 0); return -1;
+    if (done < out.size()) {
+        const uint64_t from = offset + done - header.size();
+        std::memcpy(out.data() + done, data + from, out.size() - done);
+        if (isBool)
+            for (size_t i = done; i < out.size(); ++i)
+                out[i] = out[i] != std::byte{0} ? std::byte{1} : std::byte{0};
     }
 }
 
@@ -1085,82 +1023,18 @@ ArrayF readNpyAsFloat(const std::string& path, const ReadLimits& limits)
 
 std::vector<std::pair<std::string, NpyArray>> readNpz(const std::string& path, const ReadLimits& limits)
 {
-    uint64_t archiveBytes = 0;
-    {
-        OpenFile f = openForReading(path); // clear messages for missing files and folders
-        if (f.regular && f.size == 0)
-            fail(ErrorCode::BadFile, path, "the file is empty (0 bytes), not an .npz archive");
-        archiveBytes = f.regular ? f.size : 0;
-    }
-    int err = 0;
-    std::unique_ptr<zip_t, ZipDiscard> za(zip_open(path.c_str(), ZIP_RDONLY, &err));
-    if (!za) {
-        if (err == ZIP_ER_NOZIP || err == ZIP_ER_INCONS)
-            fail(ErrorCode::BadFile, path, "not an .npz file: it is not a valid zip archive (" + zipErrorText(err) + ")");
-        fail(ErrorCode::BadFile, path, "cannot open the .npz archive: " + zipErrorText(err));
-    }
-    const zip_int64_t entries = zip_get_num_entries(za.get(), 0);
-    const uint64_t cap = maxImageBytes(limits);
+    io::ZipReadOptions options;
+    options.kind = "an .npz file";
+    options.maxMemberBytes = maxImageBytes(limits);
+    options.maxMemberMeaning = "an array within the limit of " + std::to_string(limits.maxElements) + " elements can take";
+    // Two members of one name are refused when the archive is opened (libzip's consistency check).
+    io::ZipReader zip = io::ZipReader::open(path, options);
     std::vector<std::pair<std::string, NpyArray>> result;
-    std::set<std::string> seen;
-    for (zip_int64_t i = 0; i < entries; ++i) {
-        zip_stat_t st;
-        zip_stat_init(&st);
-        if (zip_stat_index(za.get(), zip_uint64_t(i), 0, &st) != 0 || !(st.valid & ZIP_STAT_NAME) || !st.name)
-            fail(ErrorCode::BadFile, path, "cannot read member " + std::to_string(i) + " of the archive: " + zip_strerror(za.get()));
-        const std::string name = st.name;
-        if (name.size() < 4 || name.compare(name.size() - 4, 4, ".npy") != 0)
+    for (const io::ZipMember& m : zip.members()) {
+        if (m.name.size() < 4 || m.name.compare(m.name.size() - 4, 4, ".npy") != 0)
             continue; // not an array
-        const std::string key = name.substr(0, name.size() - 4);
-        const std::string what = path + ":" + key;
-        if (!seen.insert(key).second)
-            fail(ErrorCode::BadFile, path, "the archive holds two members named '" + printable(name) + "'");
-        if (!(st.valid & ZIP_STAT_SIZE))
-            fail(ErrorCode::BadFile, what, "the archive does not say how large the member is");
-        if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) && st.encryption_method != ZIP_EM_NONE)
-            fail(ErrorCode::Unsupported, what, "the member is encrypted");
-        if (st.size > cap)
-            fail(ErrorCode::ResourceLimit, what,
-                 "the member says it unpacks to " + bytesText(st.size) + ", more than the " + bytesText(cap) +
-                     " an array within the limit of " + std::to_string(limits.maxElements) + " elements can take");
-        // Fuzzing fix: zip_open(ZIP_RDONLY) does not check the central directory's sizes against the
-        // file, and the buffer below is allocated (and zeroed) from the declared size: a 1.7 KB .npz
-        // declaring a 1.5 GB member made readNpz take 1.5 GB, or throw std::bad_alloc where memory
-        // is short. A member's compressed bytes must fit in the file, and stored or deflated bytes
-        // cannot unpack to more than 1032 times as many (deflate's largest ratio). Smaller lies are
-        // left to the CRC and size checks after reading, as before.
-        if (archiveBytes > 0 && (st.valid & ZIP_STAT_COMP_SIZE)) {
-            const bool storedOrDeflated = (st.valid & ZIP_STAT_COMP_METHOD) &&
-                                          (st.comp_method == ZIP_CM_STORE || st.comp_method == ZIP_CM_DEFLATE);
-            if (st.comp_size > archiveBytes || (storedOrDeflated && st.size / 1032 > st.comp_size))
-                fail(ErrorCode::BadFile, what,
-                     "the archive says the member unpacks to " + bytesText(st.size) + " from " + bytesText(st.comp_size) +
-                         " in a file of " + bytesText(archiveBytes) + ", which is impossible (the archive is corrupt)");
-        }
-        std::unique_ptr<zip_file_t, ZipFileClose> zf(zip_fopen_index(za.get(), zip_uint64_t(i), 0));
-        if (!zf)
-            fail(ErrorCode::BadFile, what, std::string("cannot unpack the member: ") + zip_strerror(za.get()));
-        std::vector<std::byte> buf(size_t(st.size));
-        size_t got = 0;
-        while (got < buf.size()) {
-            const zip_int64_t r = zip_fread(zf.get(), buf.data() + got, buf.size() - got);
-            if (r < 0)
-                fail(ErrorCode::BadFile, what, std::string("cannot unpack the member: ") + zip_file_strerror(zf.get()));
-            if (r == 0)
-                fail(ErrorCode::BadFile, what, "the archive says the member holds " + bytesText(st.size) + " but it unpacks to only " +
-                                                   bytesText(got));
-            got += size_t(r);
-        }
-        // Read on to the end: libzip checks the CRC and the size there, and a member that unpacks to
-        // more than it declared is refused.
-        char extra[256];
-        const zip_int64_t r = zip_fread(zf.get(), extra, sizeof extra);
-        if (r < 0)
-            fail(ErrorCode::BadFile, what, std::string("the member is corrupt: ") + zip_file_strerror(zf.get()));
-        if (r > 0)
-            fail(ErrorCode::BadFile, what, "the member unpacks to more than the " + bytesText(st.size) + " the archive declares");
-        zf.reset();
-        result.emplace_back(key, parseOwned(std::move(buf), what, limits));
+        const std::string key = m.name.substr(0, m.name.size() - 4);
+        result.emplace_back(key, parseOwned(zip.read(m), path + ":" + key, limits));
     }
     return result;
 }
@@ -1229,47 +1103,15 @@ void writeNpz(const std::string& path, const std::vector<ArrayRef>& arrays)
             throw Error(ErrorCode::InvalidArgument, "cannot write '" + path + "': two arrays are named '" + a.name + "'");
         checkRef(a, path);
     }
-    if (arrays.empty()) { // libzip deletes an archive with no members; write the 22-byte empty zip
-        writeBytesAtomically(path, std::string("PK\x05\x06", 4) + std::string(18, '\0'));
-        return;
-    }
-    writeFileAtomically(path, [&](const std::string& tmp) {
-        int err = 0;
-        zip_t* za = zip_open(tmp.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &err);
-        if (!za)
-            throw Error(ErrorCode::BadFile, "cannot write '" + path + "': " + zipErrorText(err));
-        try {
-            const time_t now = std::time(nullptr);
-            for (const ArrayRef& a : arrays) {
-                auto* s = new MemberSource;
-                s->header = npyHeader(a.dtype, a.shape);
-                s->data = static_cast<const std::byte*>(a.data);
-                s->dataBytes = shapeElementCount(a.shape) * itemSize(a.dtype);
-                s->isBool = a.dtype == DType::Bool;
-                s->mtime = now;
-                zip_error_init(&s->error);
-                zip_source_t* src = zip_source_function(za, memberCallback, s);
-                if (!src) {
-                    zip_error_fini(&s->error);
-                    delete s;
-                    throw Error(ErrorCode::BadFile, "cannot write '" + path + "': " + zip_strerror(za));
-                }
-                const zip_int64_t idx = zip_file_add(za, (a.name + ".npy").c_str(), src, ZIP_FL_ENC_UTF_8);
-                if (idx < 0) {
-                    zip_source_free(src);
-                    throw Error(ErrorCode::BadFile, "cannot write '" + path + "', array '" + a.name + "': " + zip_strerror(za));
-                }
-                if (zip_set_file_compression(za, zip_uint64_t(idx), ZIP_CM_STORE, 0) != 0)
-                    throw Error(ErrorCode::BadFile, "cannot write '" + path + "': " + zip_strerror(za));
-            }
-        } catch (...) {
-            zip_discard(za);
-            throw;
-        }
-        if (zip_close(za) != 0) {
-            const std::string why = zip_strerror(za);
-            zip_discard(za);
-            throw Error(ErrorCode::BadFile, "cannot write '" + path + "': " + why);
+    io::ZipWriter::write(path, [&](io::ZipWriter& zip) {
+        for (const ArrayRef& a : arrays) {
+            const std::string header = npyHeader(a.dtype, a.shape);
+            const auto* data = static_cast<const std::byte*>(a.data);
+            const bool isBool = a.dtype == DType::Bool;
+            const uint64_t size = header.size() + shapeElementCount(a.shape) * itemSize(a.dtype);
+            zip.addStream(a.name + ".npy", size, [header, data, isBool](uint64_t offset, std::span<std::byte> out) {
+                produceMember(header, data, isBool, offset, out);
+            });
         }
     });
 }
