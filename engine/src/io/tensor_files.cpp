@@ -6,8 +6,7 @@
 #include "gruscope/error.h"
 #include "gruscope/npy.h"
 #include "io/safetensors.h"
-
-#include <zip.h>
+#include "io/zip_archive.h"
 
 #include <algorithm>
 #include <array>
@@ -16,7 +15,6 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <memory>
 #include <optional>
 #include <set>
 
@@ -107,88 +105,43 @@ enum class Container { Safetensors, Npz };
 
 // ---- zip members -----------------------------------------------------------------------------------
 
-struct ZipDiscard {
-    void operator()(zip_t* z) const noexcept { zip_discard(z); }
-};
-using ZipPtr = std::unique_ptr<zip_t, ZipDiscard>;
-
-ZipPtr openZip(const std::string& path)
+ZipReader openNpz(const std::string& path, const WeightReadLimits& limits)
 {
-    int err = 0;
-    return ZipPtr(zip_open(path.c_str(), ZIP_RDONLY, &err));
+    const uint64_t maxEl = uint64_t(std::max<int64_t>(limits.maxElements, 0));
+    ZipReadOptions options;
+    options.kind = "an .npz file";
+    options.maxMemberBytes = std::min<uint64_t>(std::min<uint64_t>(maxEl, uint64_t(1) << 40) * 8 + (uint64_t(1) << 20),
+                                                uint64_t(std::max<int64_t>(limits.maxArchiveMemberBytes, 0)));
+    options.maxMemberMeaning = "an array within the limits can take";
+    return ZipReader::open(path, options);
 }
 
 struct NpzMember {
     std::string key; // name without ".npy"
-    zip_uint64_t index = 0;
+    const ZipMember* member = nullptr;
 };
 
-std::vector<NpzMember> npzMembers(zip_t* z, const std::string& path, bool& hasKerasConfig)
+// The .npy members (two of one name are refused when the archive is opened).
+std::vector<NpzMember> npzMembers(const ZipReader& zip, bool& hasKerasConfig)
 {
     hasKerasConfig = false;
     std::vector<NpzMember> out;
-    std::set<std::string> seen;
-    const zip_int64_t n = zip_get_num_entries(z, 0);
-    for (zip_int64_t i = 0; i < n; ++i) {
-        const char* raw = zip_get_name(z, zip_uint64_t(i), 0);
-        if (!raw)
-            continue;
-        const std::string name = raw;
-        if (name == "config.json")
+    for (const ZipMember& m : zip.members()) {
+        if (m.name == "config.json")
             hasKerasConfig = true;
-        if (name.size() <= 4 || name.compare(name.size() - 4, 4, ".npy") != 0)
+        if (m.name.size() <= 4 || m.name.compare(m.name.size() - 4, 4, ".npy") != 0)
             continue;
-        const std::string key = name.substr(0, name.size() - 4);
-        if (!seen.insert(key).second)
-            throw Error(ErrorCode::BadFile, path + ": the archive holds two members named '" + printable(name) + "'");
-        out.push_back({key, zip_uint64_t(i)});
+        out.push_back({m.name.substr(0, m.name.size() - 4), &m});
     }
     return out;
 }
 
-npy::NpyArray readNpzMember(zip_t* z, const NpzMember& m, const std::string& path, const WeightReadLimits& limits)
+npy::NpyArray readNpzMember(ZipReader& zip, const NpzMember& m, const WeightReadLimits& limits)
 {
-    const std::string what = path + ":" + printable(m.key);
-    zip_stat_t st;
-    zip_stat_init(&st);
-    if (zip_stat_index(z, m.index, 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE))
-        throw Error(ErrorCode::BadFile, what + ": the archive does not say how large the member is");
-    if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) && st.encryption_method != ZIP_EM_NONE)
-        throw Error(ErrorCode::Unsupported, what + ": the member is encrypted");
-    const uint64_t maxEl = uint64_t(std::max<int64_t>(limits.maxElements, 0));
-    const uint64_t cap = std::min<uint64_t>(maxEl, uint64_t(1) << 40) * 8 + (uint64_t(1) << 20);
-    if (st.size > cap || int64_t(st.size) > limits.maxArchiveMemberBytes || int64_t(st.size) < 0)
-        throw Error(ErrorCode::ResourceLimit, what + ": the member says it unpacks to " + std::to_string(st.size) +
-                                                  " bytes, more than an array within the limits can take");
-    std::unique_ptr<zip_file_t, int (*)(zip_file_t*)> f(zip_fopen_index(z, m.index, 0), zip_fclose);
-    if (!f)
-        throw Error(ErrorCode::BadFile, what + ": cannot unpack the member (" + zip_strerror(z) + ")");
-    if ((st.valid & ZIP_STAT_COMP_SIZE) && st.comp_size > 0 && st.size / st.comp_size > 1000 && st.size > (uint64_t(1) << 26))
-        throw Error(ErrorCode::ResourceLimit, what + ": the member expands " + std::to_string(st.size / st.comp_size) +
-                                                  " times: refused as a zip bomb");
-    // Grown as the data really arrives, so a member that lies about its size costs no more memory
-    // than it holds.
-    std::vector<std::byte> buf;
-    constexpr size_t kChunk = size_t(1) << 20;
-    while (buf.size() < st.size) {
-        const size_t got = buf.size();
-        buf.resize(got + size_t(std::min<uint64_t>(kChunk, st.size - got)));
-        const zip_int64_t r = zip_fread(f.get(), buf.data() + got, buf.size() - got);
-        if (r < 0)
-            throw Error(ErrorCode::BadFile, what + ": cannot unpack the member (" + zip_file_strerror(f.get()) + ")");
-        if (r == 0)
-            throw Error(ErrorCode::BadFile, what + ": the member is shorter than the " + std::to_string(st.size) +
-                                                " bytes the archive declares");
-        buf.resize(got + size_t(r));
-    }
-    char extra[64];
-    const zip_int64_t r = zip_fread(f.get(), extra, sizeof extra); // libzip checks the CRC at the end
-    if (r != 0)
-        throw Error(ErrorCode::BadFile, what + (r < 0 ? ": the member is corrupt (" + std::string(zip_file_strerror(f.get())) + ")"
-                                                      : ": the member is longer than the archive declares"));
+    const std::vector<std::byte> buf = zip.read(*m.member);
     npy::ReadLimits nl;
     nl.maxElements = limits.maxElements;
-    return npy::parseNpy(buf.data(), buf.size(), what, nl);
+    return npy::parseNpy(buf.data(), buf.size(), zip.path() + ":" + printable(m.key), nl);
 }
 
 bool isNpyFloat(npy::DType d)
@@ -561,16 +514,14 @@ std::vector<ArrayF> readLayerTensors(const WeightFileInfo& file, const GruLayerI
             out.push_back(st::readFloat(file.path, h, *t, limits.maxElements));
         }
     } else {
-        ZipPtr z = openZip(file.path);
-        if (!z)
-            throw Error(ErrorCode::BadFile, file.path + ": cannot open the .npz archive any more");
+        ZipReader zip = openNpz(file.path, limits);
         bool kerasConfig = false;
-        const std::vector<NpzMember> members = npzMembers(z.get(), file.path, kerasConfig);
+        const std::vector<NpzMember> members = npzMembers(zip, kerasConfig);
         for (const std::string& name : layer.tensors) {
             const auto m = std::find_if(members.begin(), members.end(), [&](const NpzMember& x) { return x.key == name; });
             if (m == members.end())
                 throw Error(ErrorCode::BadFile, file.path + ": array '" + printable(name) + "' is missing (the file changed since it was listed?)");
-            const npy::NpyArray a = readNpzMember(z.get(), *m, file.path, limits);
+            const npy::NpyArray a = readNpzMember(zip, *m, limits);
             if (!isNpyFloat(a.dtype))
                 throw Error(ErrorCode::BadFile, file.path + ": array '" + printable(name) + "' has dtype " + npy::dtypeName(a.dtype) +
                                                     "; GRU weights must be float16, float32 or float64");
@@ -622,11 +573,14 @@ bool tryReadTensorFile(const std::string& path, const WeightReadLimits& limits, 
     }
     if (!zipMagic)
         return false;
-    ZipPtr z = openZip(path);
-    if (!z)
+    std::optional<ZipReader> zip;
+    try {
+        zip.emplace(openNpz(path, limits));
+    } catch (const Error&) {
         return false; // the .keras reader says why the zip cannot be read
+    }
     bool kerasConfig = false;
-    const std::vector<NpzMember> members = npzMembers(z.get(), path, kerasConfig);
+    const std::vector<NpzMember> members = npzMembers(*zip, kerasConfig);
     if (kerasConfig || members.empty())
         return false; // a .keras archive (or no arrays at all)
 
@@ -652,7 +606,7 @@ bool tryReadTensorFile(const std::string& path, const WeightReadLimits& limits, 
         Meta meta;
         meta.name = m.key;
         if (parseTorchKey(m.key) || (kerasRole(leaf) >= 0 && kerasPrefixes.count(prefix))) {
-            const npy::NpyArray a = readNpzMember(z.get(), m, path, limits);
+            const npy::NpyArray a = readNpzMember(*zip, m, limits);
             meta.known = true;
             meta.shape = a.shape;
             meta.dtype = npy::dtypeName(a.dtype);
