@@ -8,9 +8,9 @@
 #include "gruscope/error.h"
 #include "gruscope/npy.h"
 #include "h5/h5_writer.h"
+#include "io/zip_archive.h"
 
 #include <nlohmann/json.hpp>
-#include <zip.h>
 
 #include <algorithm>
 #include <cctype>
@@ -18,7 +18,6 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
-#include <memory>
 
 namespace gruscope {
 
@@ -247,14 +246,6 @@ std::string dateSaved()
     return buf;
 }
 
-struct ZipDiscard {
-    void operator()(zip_t* z) const
-    {
-        if (z)
-            zip_discard(z);
-    }
-};
-
 void writeKeras3Archive(const std::string& path, const GruConfig& c, const GruWeights& weights)
 {
     const std::string metadata = ojson{{"keras_version", kKeras3Version}, {"date_saved", dateSaved()}}.dump();
@@ -266,40 +257,11 @@ void writeKeras3Archive(const std::string& path, const GruConfig& c, const GruWe
         image = w.image();
         w.close();
     }
-    writeFileAtomically(path, [&](const std::string& tmp) {
-        int err = 0;
-        std::unique_ptr<zip_t, ZipDiscard> za(zip_open(tmp.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &err));
-        if (!za) {
-            zip_error_t ze;
-            zip_error_init_with_code(&ze, err);
-            const std::string why = zip_error_strerror(&ze);
-            zip_error_fini(&ze);
-            throw Error(ErrorCode::BadFile, "cannot write '" + path + "': " + why);
-        }
-        const std::time_t now = std::time(nullptr);
-        auto add = [&](const char* name, const void* data, size_t size) {
-            zip_source_t* src = zip_source_buffer(za.get(), data, size, 0);
-            if (!src)
-                throw Error(ErrorCode::BadFile, "cannot write '" + path + "', member " + name + ": " + zip_strerror(za.get()));
-            const zip_int64_t idx = zip_file_add(za.get(), name, src, ZIP_FL_ENC_UTF_8 | ZIP_FL_OVERWRITE);
-            if (idx < 0) {
-                zip_source_free(src);
-                throw Error(ErrorCode::BadFile, "cannot write '" + path + "', member " + name + ": " + zip_strerror(za.get()));
-            }
-            // Stored, as Python's zipfile (and so Keras) writes it.
-            if (zip_set_file_compression(za.get(), zip_uint64_t(idx), ZIP_CM_STORE, 0) != 0 ||
-                zip_file_set_mtime(za.get(), zip_uint64_t(idx), now, 0) != 0)
-                throw Error(ErrorCode::BadFile, "cannot write '" + path + "', member " + name + ": " + zip_strerror(za.get()));
-        };
-        add("metadata.json", metadata.data(), metadata.size());
-        add("config.json", config.data(), config.size());
-        add("model.weights.h5", image.data(), image.size());
-        zip_t* z = za.release();
-        if (zip_close(z) != 0) {
-            const std::string why = zip_strerror(z);
-            zip_discard(z);
-            throw Error(ErrorCode::BadFile, "cannot write '" + path + "': " + why);
-        }
+    // Stored, as Python's zipfile (and so Keras) writes it.
+    io::ZipWriter::write(path, [&](io::ZipWriter& zip) {
+        zip.add("metadata.json", metadata);
+        zip.add("config.json", config);
+        zip.add("model.weights.h5", image);
     });
 }
 
