@@ -88,7 +88,9 @@ void walk(const h5::File& f, const std::string& group, std::vector<Found>& found
         x.r = f.datasetInfo(x.tensors[1]).shape;
         if (x.tensors.size() == 3)
             x.b = f.datasetInfo(x.tensors[2]).shape;
-        const bool gruShapes = x.r.size() == 2 && x.r[1] == 3 * x.r[0] && x.k.size() == 2 && x.k[1] == x.r[1] &&
+        // r[1] == 3·r[0], written without the product: a corrupt file's dimensions can be huge.
+        const bool gruShapes = x.r.size() == 2 && x.r[0] > 0 && x.r[1] % 3 == 0 && x.r[1] / 3 == x.r[0] && x.k.size() == 2 &&
+                               x.k[1] == x.r[1] &&
                                (x.b.empty() || x.b == Shape{2, x.r[1]} || x.b == Shape{x.r[1]});
         if (gruShapes) {
             found.push_back(std::move(x));

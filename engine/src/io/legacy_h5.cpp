@@ -59,7 +59,11 @@ std::optional<Triple> gruTriple(const h5::File& f, const std::string& group, con
     t.r = f.datasetInfo(t.paths[1]).shape;
     if (count == 3)
         t.b = f.datasetInfo(t.paths[2]).shape;
-    if (t.r.size() != 2 || t.r[1] != 3 * t.r[0] || t.k.size() != 2 || t.k[1] != t.r[1])
+    // r[1] == 3·r[0] without the product (a corrupt file's dimensions can be huge), and no
+    // dimension so large that 2·3U below could overflow.
+    constexpr int64_t kMaxDim = int64_t(1) << 40;
+    if (t.r.size() != 2 || t.r[0] <= 0 || t.r[0] > kMaxDim || t.r[1] % 3 != 0 || t.r[1] / 3 != t.r[0] || t.k.size() != 2 ||
+        t.k[1] != t.r[1])
         return std::nullopt;
     const int64_t G = t.r[1];
     if (count == 3 && !(t.b == Shape{2, G} || t.b == Shape{G} || t.b == Shape{2 * G}))
@@ -162,7 +166,8 @@ void readLegacyH5(const h5::File& f, WeightFileInfo& info)
                 for (const auto& w : weightNames)
                     L.tensors.push_back(joinH5(group, w));
                 const Shape wz = f.datasetInfo(L.tensors[0]).shape, uz = f.datasetInfo(L.tensors[1]).shape;
-                if (wz.size() != 2 || uz.size() != 2) {
+                constexpr int64_t kMaxDim = int64_t(1) << 40; // 3·dim below must not overflow
+                if (wz.size() != 2 || uz.size() != 2 || wz[1] < 0 || wz[1] > kMaxDim || uz[1] < 0 || uz[1] > kMaxDim) {
                     info.diagnostics.push_back({Diagnostic::Severity::Warning, group, "Keras 1 GRU arrays with unexpected shapes"});
                     continue;
                 }
