@@ -1,72 +1,48 @@
-// Comparing backends: the Document's current input on every backend this machine has — reference
-// (float64, straight from the equations) first, then cpu (float32, Eigen) and cudnn when a GPU is
-// usable — each repeated N times for its timings, then how far each backend's states are from the
-// reference: max|Δh| per processing step (over units and samples) and per unit (over time), and
-// the output against the reference's float64 output (RunResult::output64).
-//
-// What is compared: the per-step states h_t of the gate trace (the reference's trace is stored in
-// float32, rounded from its float64 values), and the layer's output.
+// Comparing backends in the window: the Document's current input through the engine's
+// gruscope::compareBackends (gruscope/compare.h) on every backend this build registers. The engine
+// does the comparing — timings after warm-up, differences from the float64 reference per step and
+// per unit, a row with the reason for a backend that cannot run here; this is only the Qt side: a
+// snapshot of the document taken on the UI thread and a function a JobRunner job runs on a worker.
 #pragma once
 
 #include "model/run_request.h"
 
-#include "gruscope/layer.h"
+#include "gruscope/compare.h"
 
-#include <QString>
 #include <QStringList>
 
-#include <atomic>
-#include <limits>
 #include <memory>
 #include <vector>
 
 namespace gsui {
 
-// The table's "first step where max|Δh| exceeds" this.
-constexpr double kFirstStepThreshold = 1e-6;
+// |Δh| above this marks a row's first step past the tolerance unless the user picks another.
+// Tighter than the engine's 1e-5: float32 on the CPU stays near 1e-7 on the examples, so 1e-6
+// shows where a run starts to drift rather than only where it has gone wrong.
+constexpr double kDefaultCompareTolerance = 1e-6;
+// Each traced run keeps what fits in this; a longer run is compared over a window of steps.
+constexpr uint64_t kCompareTraceCapBytes = uint64_t(128) << 20;
 
-// What one backend did across the repeats, and how far it is from the reference.
-struct BackendComparison {
-    QString backend;              // "cpu", "reference", "cudnn"
-    QString error;                // non-empty when the backend failed (the others still count)
-    std::vector<double> forwardSeconds; // RunResult::seconds of each repeat (the backend's forward pass)
-    std::vector<double> wallSeconds;    // the whole executeRun call of each repeat
-    std::shared_ptr<const RunOutcome> outcome; // the last repeat
-    // Against the reference (empty / NaN for the reference itself or a failure).
-    std::vector<double> deltaPerStep; // max|Δh| over traced samples and units, per traced step
-    std::vector<double> deltaPerUnit; // max|Δh| over traced samples and steps, per unit
-    std::vector<double> outputDeltaPerStep; // max|Δ output| per output timestep (sequence outputs)
-    double maxDelta = std::numeric_limits<double>::quiet_NaN();       // of trace h
-    double maxOutputDelta = std::numeric_limits<double>::quiet_NaN(); // of the output vs output64
-    int64_t firstStepOver = -1;   // first processing step with max|Δh| > kFirstStepThreshold (−1: none)
-    double maxUlps = std::numeric_limits<double>::quiet_NaN(); // of the output, in float32 ULPs of the reference
+// Every backend this build registers, in the order auto considers them, then the reference.
+std::vector<gruscope::BackendKind> registeredBackends();
+
+// What one comparison needs, copied from the Document on the UI thread.
+struct ComparisonRequest {
+    RunRequest run; // the document's call; its backend field is not used
+    gruscope::CompareOptions options;
 };
 
 struct ComparisonResult {
     quint64 generation = 0;
-    QString error; // the whole comparison failed (e.g. the reference itself)
-    int repeats = 0;
-    std::vector<BackendComparison> backends; // reference first
-    int64_t traceStepBegin = 0;
-    QStringList notes;
+    gruscope::CompareOptions options; // what it ran with: backends, repeats, tolerance
+    gruscope::CompareReport report;   // one row per backend, in options.backends' order
+    QStringList notes;                // what the user should know about the whole comparison
 };
 
-// Where a comparison is, for a progress line (the steps of the run in flight are in the
-// CallProgress passed to compareBackends).
-struct ComparisonProgress {
-    std::atomic<int> backend{0}, backends{0}, repeat{0}, repeats{0};
-};
+ComparisonRequest makeComparisonRequest(const Document& doc, int repeats, double tolerance = kDefaultCompareTolerance);
 
-// One request per backend, reference first, all tracing the same samples (so the traces line up).
-std::vector<RunRequest> comparisonRequests(const Document& doc);
-
-// Runs every request `repeats` times (any thread) and compares each with the first. A backend that
-// fails is reported in its row; only a failing reference fails the whole comparison (`error`).
-// Throws gruscope::Error(Cancelled) once `call.cancel` is set.
-std::shared_ptr<ComparisonResult> compareBackends(const std::vector<RunRequest>& requests, int repeats,
-                                                  gruscope::CallProgress& call, ComparisonProgress* where = nullptr);
-
-// The median of `v` (NaN when empty).
-double medianOf(std::vector<double> v);
+// Runs the comparison (any thread). Throws gruscope::Error(Cancelled) once `call.cancel` is set,
+// and the engine's Error for inputs that no backend could run (shapes, NaN).
+std::shared_ptr<ComparisonResult> runComparison(const ComparisonRequest& request, gruscope::CallProgress& call);
 
 } // namespace gsui

@@ -34,13 +34,9 @@ RunRequest makeRunRequest(const Document& doc, BackendKind backend)
     return r;
 }
 
-std::shared_ptr<RunOutcome> executeRun(const RunRequest& rq, CallProgress* progress)
+CallInputs callInputsFor(const RunRequest& rq, CallProgress* progress)
 {
-    const auto t0 = std::chrono::steady_clock::now();
-    requireValidConfig(rq.config);
-    GruLayer layer(rq.config, *rq.weights);
-
-    const int64_t B = rq.x.shape.at(0), T = rq.x.shape.at(1), I = rq.x.shape.at(2), U = rq.config.units;
+    const int64_t B = rq.x.shape.at(0), T = rq.x.shape.at(1), I = rq.x.shape.at(2);
     CallInputs in;
     in.training = rq.training;
     in.seed = rq.seed;
@@ -49,20 +45,30 @@ std::shared_ptr<RunOutcome> executeRun(const RunRequest& rq, CallProgress* progr
     if (!rq.config.time_major) {
         in.x = rq.x;
         in.mask = rq.mask;
-    } else {
-        // The window keeps (B, T, I); a time-major layer takes (T, B, I) and a (T, B) mask.
-        in.x = ArrayF(Shape{T, B, I});
+        return in;
+    }
+    in.x = ArrayF(Shape{T, B, I});
+    for (int64_t b = 0; b < B; ++b)
+        for (int64_t t = 0; t < T; ++t)
+            std::copy_n(rq.x.data.begin() + (b * T + t) * I, I, in.x.data.begin() + (t * B + b) * I);
+    if (rq.mask) {
+        ArrayU8 m(Shape{T, B});
         for (int64_t b = 0; b < B; ++b)
             for (int64_t t = 0; t < T; ++t)
-                std::copy_n(rq.x.data.begin() + (b * T + t) * I, I, in.x.data.begin() + (t * B + b) * I);
-        if (rq.mask) {
-            ArrayU8 m(Shape{T, B});
-            for (int64_t b = 0; b < B; ++b)
-                for (int64_t t = 0; t < T; ++t)
-                    m.data[size_t(t * B + b)] = rq.mask->data[size_t(b * T + t)];
-            in.mask = std::move(m);
-        }
+                m.data[size_t(t * B + b)] = rq.mask->data[size_t(b * T + t)];
+        in.mask = std::move(m);
     }
+    return in;
+}
+
+std::shared_ptr<RunOutcome> executeRun(const RunRequest& rq, CallProgress* progress)
+{
+    const auto t0 = std::chrono::steady_clock::now();
+    requireValidConfig(rq.config);
+    GruLayer layer(rq.config, *rq.weights);
+
+    const int64_t B = rq.x.shape.at(0), T = rq.x.shape.at(1), I = rq.x.shape.at(2), U = rq.config.units;
+    const CallInputs in = callInputsFor(rq, progress);
     TraceOptions trace;
     trace.enabled = true;
     trace.samples = rq.traceSamples;

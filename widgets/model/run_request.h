@@ -34,6 +34,10 @@ constexpr uint64_t kTraceAllSamplesBytes = uint64_t(64) << 20;
 // The request for the document's current state.
 RunRequest makeRunRequest(const Document& doc, gruscope::BackendKind backend = gruscope::BackendKind::Cpu);
 
+// The engine's call inputs for a request: the window keeps (B, T, I) and a (B, T) mask, a
+// time-major layer takes (T, B, I) and (T, B). The run and the backend comparison share this.
+gruscope::CallInputs callInputsFor(const RunRequest& request, gruscope::CallProgress* progress);
+
 // Runs a request (any thread). Throws gruscope::Error; `progress` may be null.
 std::shared_ptr<RunOutcome> executeRun(const RunRequest& request, gruscope::CallProgress* progress);
 

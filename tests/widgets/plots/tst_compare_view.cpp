@@ -1,6 +1,9 @@
-// CompareView on this machine: cpu (float32) against reference (float64), cudnn when a GPU is
-// usable. The numbers it shows must equal an independent computation from executeRun's results,
-// the comparison must run off the UI thread, be cancellable, and go stale when the input changes.
+// CompareView on this machine: every registered backend through the engine's compareBackends —
+// cpu (float32) and reference (float64) everywhere, cudnn and cuda where a GPU is usable, and
+// otherwise rows that say why not. The numbers it shows must equal an independent computation from
+// two plain GruLayer calls, the comparison must run off the UI thread, be cancellable, and go
+// stale when the input changes.
+#include "model/comparison.h"
 #include "model/document.h"
 #include "model/run_controller.h"
 #include "plots/compare_view.h"
@@ -11,6 +14,8 @@
 
 #include <qcustomplot.h>
 
+#include <QComboBox>
+#include <QHeaderView>
 #include <QLabel>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -22,7 +27,6 @@
 
 using namespace gruscope;
 using namespace gsui;
-
 namespace {
 
 // A random layer (every weight uniform in [−0.6, 0.6]) on a random batch: float32 rounding then
@@ -65,6 +69,7 @@ private slots:
         Document doc;
         randomModel(doc, 3, 40, 4, 16);
         CompareView view(&doc);
+        QCOMPARE(view.tolerance(), 1e-6);
         QSignalSpy done(&view, &CompareView::finished);
         view.runComparison(3);
         QVERIFY(view.running()); // returned at once: the runs are on a worker thread
@@ -72,100 +77,111 @@ private slots:
         QCOMPARE(done.count(), 1);
         QCOMPARE(done.first().at(0).toBool(), true);
 
-        const DeviceInfo& dev = probeDevice();
+        // One row per registered backend, in the registry's order, whether it ran or not.
+        QStringList registered;
+        for (const BackendDescription& d : describeBackends())
+            registered << QString::fromStdString(d.name);
+        QCOMPARE(registered.size(), 4);
+        QTableWidget* table = view.table();
+        QCOMPARE(table->rowCount(), registered.size());
+        for (int i = 0; i < registered.size(); ++i) {
+            QVERIFY(table->item(i, 0)->text().startsWith(registered[i]));
+            QVERIFY(view.row(registered[i]));
+        }
         const QStringList compared = view.backendsCompared();
         QVERIFY(compared.contains(QStringLiteral("cpu")));
         QVERIFY(compared.contains(QStringLiteral("reference")));
-        auto* gpuLine = view.findChild<QLabel*>(QStringLiteral("gpuStatus"));
-        QVERIFY(gpuLine);
-        if (!dev.present) {
-            QCOMPARE(compared, (QStringList{QStringLiteral("reference"), QStringLiteral("cpu")}));
-            QVERIFY(!view.gpuStatus().isEmpty());
-            QCOMPARE(view.gpuStatus(), QString::fromStdString(dev.reason));
-            QVERIFY2(gpuLine->text().contains(view.gpuStatus()), qPrintable(gpuLine->text()));
-            QVERIFY(gpuLine->text().contains(QStringLiteral("No cudnn comparison")));
-            QVERIFY(std::isnan(view.maxAbsDelta(QStringLiteral("cudnn"))));
-        } else {
-            QVERIFY(view.gpuStatus().isEmpty());
-            QVERIFY(gpuLine->text().contains(QString::fromStdString(dev.name)));
-        }
+        if (!probeDevice().cudaUsable)
+            QCOMPARE(compared, (QStringList{QStringLiteral("cpu"), QStringLiteral("reference")}));
 
-        // Small but not zero, and exactly what executeRun gives.
-        const double shown = view.maxAbsDelta(QStringLiteral("cpu"));
-        QVERIFY2(shown > 0 && shown < 1e-5, qPrintable(QString::number(shown, 'g', 17)));
-
-        const auto cpu = executeRun(makeRunRequest(doc, BackendKind::Cpu), nullptr);
-        const auto ref = executeRun(makeRunRequest(doc, BackendKind::Reference), nullptr);
-        // What the comparison measured against is the reference backend's own run (deterministic).
-        const BackendComparison& shownRef = view.result()->backends.front();
-        QCOMPARE(shownRef.backend, QStringLiteral("reference"));
-        QVERIFY(shownRef.outcome->result.trace.h.data == ref->result.trace.h.data);
-        QVERIFY(shownRef.outcome->result.output64.data == ref->result.output64.data);
-        QCOMPARE(cpu->result.trace.h.shape, ref->result.trace.h.shape);
-        double independent = 0;
-        std::vector<double> perStep(size_t(cpu->result.trace.steps()), 0.0);
-        const int64_t U = cpu->U;
-        for (size_t k = 0; k < cpu->result.trace.h.data.size(); ++k) {
-            const double d = std::fabs(double(cpu->result.trace.h.data[k]) - double(ref->result.trace.h.data[k]));
-            independent = std::max(independent, d);
-            const size_t step = (k / size_t(U)) % perStep.size();
+        // The same call, twice, by hand: cpu and the reference, both traced.
+        const CallInputs in = callInputsFor(makeRunRequest(doc), nullptr);
+        TraceOptions trace;
+        trace.enabled = true;
+        GruLayer layer(doc.config(), *doc.weights());
+        const RunResult cpu = layer.call(in, BackendKind::Cpu, trace);
+        const RunResult ref = layer.call(in, BackendKind::Reference, trace);
+        QCOMPARE(cpu.trace.h.shape, ref.trace.h.shape);
+        const int64_t W = cpu.trace.steps(), U = 16;
+        std::vector<double> perStep(size_t(W), 0.0), perUnit(size_t(U), 0.0);
+        double worst = -1;
+        int64_t worstStep = -1, worstUnit = -1;
+        for (size_t k = 0; k < cpu.trace.h.data.size(); ++k) {
+            const double d = std::fabs(double(cpu.trace.h.data[k]) - double(ref.trace.h.data[k]));
+            const size_t step = (k / size_t(U)) % size_t(W), unit = k % size_t(U);
             perStep[step] = std::max(perStep[step], d);
+            perUnit[unit] = std::max(perUnit[unit], d);
+            if (d > worst) {
+                worst = d;
+                worstStep = int64_t(step);
+                worstUnit = int64_t(unit);
+            }
         }
-        QCOMPARE(shown, independent);
-        double outIndependent = 0;
-        QCOMPARE(ref->result.output64.shape, cpu->result.output.shape);
-        for (size_t k = 0; k < cpu->result.output.data.size(); ++k)
-            outIndependent = std::max(outIndependent,
-                                      std::fabs(double(cpu->result.output.data[k]) - ref->result.output64.data[k]));
-        QCOMPARE(view.maxAbsOutputDelta(QStringLiteral("cpu")), outIndependent);
-        QVERIFY(outIndependent > 0 && outIndependent < 1e-5);
+        double outDelta = 0, stateDelta = 0;
+        for (size_t k = 0; k < cpu.output.data.size(); ++k)
+            outDelta = std::max(outDelta, std::fabs(double(cpu.output.data[k]) - ref.output64.data[k]));
+        for (size_t k = 0; k < cpu.state.data.size(); ++k)
+            stateDelta = std::max(stateDelta, std::fabs(double(cpu.state.data[k]) - ref.state64.data[k]));
+        int64_t firstOver = -1;
+        for (size_t w = 0; w < perStep.size() && firstOver < 0; ++w)
+            if (perStep[w] > 1e-6)
+                firstOver = int64_t(w);
 
-        // The per-step curve is that max over samples and units (exact zeros sit on the floor).
+        // Small but not zero, and exactly what the two calls give.
+        const CompareRow* row = view.row(QStringLiteral("cpu"));
+        QVERIFY(row && row->ran);
+        QVERIFY2(worst > 0 && worst < 1e-5, qPrintable(QString::number(worst, 'g', 17)));
+        QVERIFY(row->maxAbsPerStep == perStep);
+        QVERIFY(row->maxAbsPerUnit == perUnit);
+        QCOMPARE(view.maxAbsDelta(QStringLiteral("cpu")), worst);
+        QCOMPARE(view.maxAbsOutputDelta(QStringLiteral("cpu")), outDelta);
+        QCOMPARE(row->maxAbsState, stateDelta);
+        QCOMPARE(row->firstStepOver, firstOver);
+        QCOMPARE(row->worstStep, worstStep);
+        QCOMPARE(row->worstUnit, worstUnit);
+        QCOMPARE(row->timedCalls, 3);
+        QVERIFY(row->medianSeconds > 0 && row->minSeconds > 0 && row->minSeconds <= row->medianSeconds);
+        QVERIFY(!row->traceRebuilt);
+
+        // The per-step curve is that max over samples and units (exact zeros sit on the floor); the
+        // reference against itself gets no curve.
         QCPGraph* g = nullptr;
-        for (int i = 0; i < view.plot()->graphCount(); ++i)
-            if (view.plot()->graph(i)->name() == QLatin1String("cpu: h (trace)"))
+        for (int i = 0; i < view.plot()->graphCount(); ++i) {
+            QVERIFY(!view.plot()->graph(i)->name().startsWith(QStringLiteral("reference")));
+            if (view.plot()->graph(i)->name() == QLatin1String("cpu: h"))
                 g = view.plot()->graph(i);
+        }
         QVERIFY(g);
         QCOMPARE(g->dataCount(), int(perStep.size()));
         for (int i = 0; i < g->dataCount(); ++i)
             QCOMPARE(g->data()->at(i)->value, perStep[size_t(i)] > 0 ? perStep[size_t(i)] : 1e-10);
         QCOMPARE(g->valueAxis()->scaleType(), QCPAxis::stLogarithmic);
 
-        // The table: one row per backend, times and errors.
-        QTableWidget* table = view.table();
-        QCOMPARE(table->rowCount(), int(view.result()->backends.size()));
-        QVERIFY(table->item(0, 0)->text().startsWith(QStringLiteral("reference")));
-        QCOMPARE(table->item(1, 0)->text(), QStringLiteral("cpu"));
-        QCOMPARE(table->item(1, 4)->text(), QString::number(shown, 'e', 2));
-        const BackendComparison& b = view.result()->backends[1];
-        QCOMPARE(int(b.forwardSeconds.size()), 3);
-        QCOMPARE(int(b.wallSeconds.size()), 3);
-        for (size_t k = 0; k < 3; ++k) {
-            QVERIFY(b.forwardSeconds[k] > 0);
-            QVERIFY(b.wallSeconds[k] >= b.forwardSeconds[k]); // the call includes the forward pass
-        }
-        int64_t firstOver = -1;
-        for (size_t s = 0; s < perStep.size(); ++s)
-            if (perStep[s] > 1e-6) {
-                firstOver = int64_t(s);
-                break;
-            }
-        QCOMPARE(b.firstStepOver, firstOver);
-        // ULP-ish: |Δ| in float32 ULPs at the output's largest magnitude; a few, not thousands.
-        double scale = 0;
-        for (double v : ref->result.output64.data)
-            scale = std::max(scale, std::fabs(v));
-        int e = 0;
-        std::frexp(scale, &e);
-        QCOMPARE(b.maxUlps, outIndependent / std::ldexp(1.0, e - 24));
-        QVERIFY2(b.maxUlps > 0 && b.maxUlps < 100, qPrintable(QString::number(b.maxUlps)));
+        // The table: the cpu row's numbers as shown.
+        const int cpuRow = int(registered.indexOf(QStringLiteral("cpu")));
+        auto cell = [&](int r, const QString& headerStart) {
+            for (int c = 0; c < table->columnCount(); ++c)
+                if (table->horizontalHeaderItem(c)->text().startsWith(headerStart))
+                    return table->item(r, c) ? table->item(r, c)->text() : QString();
+            return QStringLiteral("no column %1").arg(headerStart);
+        };
+        QCOMPARE(cell(cpuRow, QStringLiteral("max |Δh|")), QString::number(worst, 'e', 2));
+        QCOMPARE(cell(cpuRow, QStringLiteral("max |Δ output|")), QString::number(outDelta, 'e', 2));
+        QCOMPARE(cell(cpuRow, QStringLiteral("first step\n|Δh| > 1e-6")),
+                 firstOver < 0 ? QStringLiteral("none") : QString::number(firstOver));
+        QCOMPARE(cell(cpuRow, QStringLiteral("worst")), QStringLiteral("%1, %2").arg(worstStep).arg(worstUnit));
+        QCOMPARE(cell(cpuRow, QStringLiteral("output error")), QString::number(row->ulpsMax, 'f', 1));
+        QCOMPARE(cell(cpuRow, QStringLiteral("copies")), QStringLiteral("—")); // no device, no copies
+        QCOMPARE(cell(cpuRow, QStringLiteral("gate trace")), QStringLiteral("from the backend"));
 
         // What the view exports is what it shows.
         const auto data = view.exportData();
         QCOMPARE(data.front().name, QStringLiteral("delta_h_per_step"));
         QCOMPARE(data.front().rows, int64_t(perStep.size()));
+        const int64_t cpuColumn = data.front().columnNames.indexOf(QStringLiteral("cpu"));
+        QVERIFY(cpuColumn >= 0);
         for (size_t s = 0; s < perStep.size(); ++s)
-            QCOMPARE(data.front().values[s], perStep[s]);
+            QCOMPARE(data.front().values[s * size_t(data.front().columns) + size_t(cpuColumn)], perStep[s]);
         for (const ShownData& t : data) {
             QCOMPARE(int64_t(t.values.size()), t.rows * t.columns);
             QCOMPARE(int64_t(t.rowNames.size()), t.rows);
@@ -174,6 +190,61 @@ private slots:
         QCOMPARE(data.back().name, QStringLiteral("backend_timings"));
         QCOMPARE(data.back().rowNames, compared);
         QVERIFY(!view.stale());
+    }
+
+    // Without a GPU the cudnn and cuda rows are there and give the probe's reason, in a row the
+    // width of the view (wrapped, not cut off by the numbers' horizontal scroll bar).
+    void gpuRowsSayWhyNot_data()
+    {
+        QTest::addColumn<QString>("backend");
+        QTest::newRow("cudnn") << "cudnn";
+        QTest::newRow("cuda") << "cuda";
+    }
+    void gpuRowsSayWhyNot()
+    {
+        QFETCH(QString, backend);
+        const DeviceInfo& dev = probeDevice();
+        if (dev.cudaUsable)
+            QSKIP("a GPU is usable here: its rows run (tests/gpu covers them)");
+        Document doc;
+        randomModel(doc, 2, 30, 3, 32);
+        CompareView view(&doc);
+        view.resize(520, 700);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        view.runComparison(1);
+        QVERIFY(waitDone(view));
+
+        const QString reason = QString::fromStdString(dev.reason);
+        QVERIFY(!reason.isEmpty());
+        QCOMPARE(view.gpuStatus(), reason);
+        QVERIFY(view.findChild<QLabel*>(QStringLiteral("gpuStatus"))->text().contains(reason));
+        const CompareRow* row = view.row(backend);
+        QVERIFY(row);
+        QVERIFY(!row->ran);
+        QVERIFY2(QString::fromStdString(row->reason).contains(reason), row->reason.c_str());
+        QVERIFY(std::isnan(view.maxAbsDelta(backend)));
+        QVERIFY(!view.backendsCompared().contains(backend));
+        for (int i = 0; i < view.plot()->graphCount(); ++i)
+            QVERIFY(!view.plot()->graph(i)->name().startsWith(backend));
+
+        QTableWidget* table = view.table();
+        int r = -1;
+        for (int i = 0; i < table->rowCount(); ++i)
+            if (table->item(i, 0)->text() == backend)
+                r = i;
+        QVERIFY(r >= 0);
+        QTableWidgetItem* why = table->item(r, 1);
+        QVERIFY(why);
+        QVERIFY2(why->text().contains(QString::fromStdString(row->reason)), qPrintable(why->text()));
+        // Wrapped within the view: as wide as it may be without scrolling, taller than one line.
+        QVERIFY(table->columnSpan(r, 1) >= 1);
+        const QRect rect = table->visualRect(table->model()->index(r, 1));
+        QVERIFY2(rect.right() <= table->viewport()->width(),
+                 qPrintable(QStringLiteral("%1 > %2").arg(rect.right()).arg(table->viewport()->width())));
+        QVERIFY2(table->rowHeight(r) > table->fontMetrics().height() * 3 / 2 ||
+                     table->fontMetrics().horizontalAdvance(why->text()) < rect.width(),
+                 qPrintable(QString::number(table->rowHeight(r))));
     }
 
     void inputChangeMarksStale()
