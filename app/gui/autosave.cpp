@@ -55,12 +55,15 @@ Autosave::Autosave(Document* doc, const QString& dir, QObject* parent) : QObject
             QFile::remove(autosavePath());
         }
     });
-    connect(doc, &Document::runInputsChanged, this, [this] {
-        if (!m_started)
-            return;
-        m_dirty = true;
-        m_soon.start();
-    });
+    // The backend choice is kept in sessions but is no run input of the comparison, so it has a
+    // signal of its own.
+    for (auto changed : {&Document::runInputsChanged, &Document::backendChanged})
+        connect(doc, changed, this, [this] {
+            if (!m_started)
+                return;
+            m_dirty = true;
+            m_soon.start();
+        });
 }
 
 Autosave::~Autosave() = default;

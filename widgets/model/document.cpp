@@ -387,6 +387,15 @@ void Document::setDropoutSeed(uint64_t seed)
         touch();
 }
 
+void Document::setBackend(BackendKind backend)
+{
+    if (backend == m_backend)
+        return;
+    m_backend = backend;
+    setModified(true);
+    emit backendChanged();
+}
+
 void Document::setKerasVersion(const QString& version)
 {
     if (version.toStdString() == m_eligibility.kerasVersion)

@@ -32,6 +32,7 @@ std::optional<InitialStateMode> initialStateModeFromName(const QString& name);
 // What one run used and produced. Immutable once published.
 struct RunOutcome {
     quint64 generation = 0;
+    gruscope::BackendKind requestedBackend = gruscope::BackendKind::Auto; // what was asked; result.backend ran
     gruscope::GruConfig config;
     std::shared_ptr<const gruscope::GruWeights> weights;
     gruscope::ArrayF x;                    // (B, T, I), batch-major
@@ -118,6 +119,11 @@ public:
     uint64_t dropoutSeed() const { return m_dropoutSeed; }
     void setDropoutSeed(uint64_t seed);
 
+    // Which backend runs the layer. Auto (the default) runs what Keras would run here; an explicit
+    // choice that cannot run the layer is an error of the run, never a silent fallback.
+    gruscope::BackendKind backend() const { return m_backend; }
+    void setBackend(gruscope::BackendKind backend);
+
     // Eligibility settings shown in the cuDNN panel.
     const gruscope::EligibilityContext& eligibilityContext() const { return m_eligibility; }
     void setKerasVersion(const QString& version);
@@ -154,6 +160,8 @@ signals:
     void maskChanged();
     void initialStateChanged();
     void trainingChanged();
+    // Not a runInputsChanged: the comparison of every backend does not depend on it.
+    void backendChanged();
     void eligibilitySettingsChanged();
     void runInputsChanged(); // any change that needs a new run
     void resultChanged();
@@ -183,6 +191,7 @@ private:
     uint64_t m_stateSeed = 7;
     bool m_training = false;
     uint64_t m_dropoutSeed = 1;
+    gruscope::BackendKind m_backend = gruscope::BackendKind::Auto;
     gruscope::EligibilityContext m_eligibility;
     bool m_assumeGpu = false;
 

@@ -20,6 +20,7 @@ RunController::RunController(Document* doc, QObject* parent) : QObject(parent), 
         emit finished(false, tr("run cancelled; the plots show the previous run"));
     });
     connect(doc, &Document::runInputsChanged, this, &RunController::requestRun);
+    connect(doc, &Document::backendChanged, this, &RunController::requestRun);
     // A sample that the last (large) run did not trace needs a run of its own.
     connect(doc, &Document::sampleChanged, this, [this](int sample) {
         const auto r = m_doc->result();

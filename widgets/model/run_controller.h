@@ -1,8 +1,9 @@
 // RunController: keeps the Document's run result up to date. Every change that needs a new run
-// (Document::runInputsChanged) asks its JobRunner for one: the run snapshots the document, runs
-// the engine off the UI thread and publishes the result; edits in a burst cancel the run in
-// flight and wait for quiet (see job_runner.h), and a stale result is never published. Errors go
-// to Document::publishError and leave the previous result in place.
+// (Document::runInputsChanged, and the backend choice) asks its JobRunner for one: the run
+// snapshots the document, runs the engine off the UI thread on the chosen backend and publishes
+// the result; edits in a burst cancel the run in flight and wait for quiet (see job_runner.h), and
+// a stale result is never published. Errors (a backend that cannot run this layer here included)
+// go to Document::publishError and leave the previous result in place.
 #pragma once
 
 #include "model/document.h"

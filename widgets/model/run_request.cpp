@@ -11,7 +11,7 @@ namespace gsui {
 
 using namespace gruscope;
 
-RunRequest makeRunRequest(const Document& doc, BackendKind backend)
+RunRequest makeRunRequest(const Document& doc)
 {
     RunRequest r;
     r.config = doc.config();
@@ -21,7 +21,7 @@ RunRequest makeRunRequest(const Document& doc, BackendKind backend)
     r.h0 = doc.resolvedInitialState();
     r.training = doc.training();
     r.seed = doc.dropoutSeed();
-    r.backend = backend;
+    r.backend = doc.backend();
     const int64_t B = doc.batch(), T = doc.steps(), U = std::max<int64_t>(1, doc.config().units);
     if (Trace::bytesFor(B, T, U) > kTraceAllSamplesBytes && B > 1) {
         r.traceSamples = {int64_t(doc.selectedSample())};
@@ -77,6 +77,7 @@ std::shared_ptr<RunOutcome> executeRun(const RunRequest& rq, CallProgress* progr
     auto out = std::make_shared<RunOutcome>();
     out->result = layer.call(in, rq.backend, trace);
     out->generation = rq.generation;
+    out->requestedBackend = rq.backend;
     out->config = rq.config;
     out->weights = rq.weights;
     out->x = rq.x;

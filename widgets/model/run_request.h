@@ -23,7 +23,7 @@ struct RunRequest {
     gruscope::ArrayF h0;
     bool training = false;
     uint64_t seed = 0;
-    gruscope::BackendKind backend = gruscope::BackendKind::Cpu;
+    gruscope::BackendKind backend = gruscope::BackendKind::Auto;
     std::vector<int64_t> traceSamples; // empty: all
     QStringList notes;
 };
@@ -31,8 +31,8 @@ struct RunRequest {
 // Traces of every sample are kept up to this size; above it only the selected sample is traced.
 constexpr uint64_t kTraceAllSamplesBytes = uint64_t(64) << 20;
 
-// The request for the document's current state.
-RunRequest makeRunRequest(const Document& doc, gruscope::BackendKind backend = gruscope::BackendKind::Cpu);
+// The request for the document's current state, on the document's backend choice.
+RunRequest makeRunRequest(const Document& doc);
 
 // The engine's call inputs for a request: the window keeps (B, T, I) and a (B, T) mask, a
 // time-major layer takes (T, B, I) and (T, B). The run and the backend comparison share this.

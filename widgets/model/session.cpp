@@ -107,6 +107,7 @@ QByteArray sessionToJson(const Document& doc, const SessionExtras& extras)
         init[QStringLiteral("custom")] = arrayToJson(doc.customInitialState());
     root[QStringLiteral("initial_state")] = init;
     root[QStringLiteral("training")] = doc.training();
+    root[QStringLiteral("backend")] = QLatin1String(backendName(doc.backend()));
     root[QStringLiteral("dropout_seed")] = QString::number(doc.dropoutSeed());
     root[QStringLiteral("eligibility")] =
         QJsonObject{{QStringLiteral("keras_version"), qs(doc.eligibilityContext().kerasVersion)},
@@ -205,6 +206,13 @@ void sessionFromJson(const QByteArray& json, Document& doc, SessionExtras* extra
     if (!seedOk)
         bad(what, QStringLiteral("dropout_seed"), "expected an unsigned integer");
 
+    // Sessions saved before there was a choice of backend load with the default, auto.
+    const QJsonValue backendValue = root.value(QStringLiteral("backend"));
+    const auto backend = backendValue.isUndefined() ? std::optional(BackendKind::Auto)
+                                                    : backendFromName(ss(backendValue.toString()));
+    if (!backend)
+        bad(what, QStringLiteral("backend"), "expected auto, cpu, reference, cudnn or cuda");
+
     const QJsonObject oj = root.value(QStringLiteral("origin")).toObject();
     ModelOrigin origin;
     origin.path = oj.value(QStringLiteral("path")).toString();
@@ -223,6 +231,7 @@ void sessionFromJson(const QByteArray& json, Document& doc, SessionExtras* extra
     doc.setInitialStateMode(*mode);
     doc.setTraining(root.value(QStringLiteral("training")).toBool(false));
     doc.setDropoutSeed(dropoutSeed);
+    doc.setBackend(*backend);
     const QJsonObject el = root.value(QStringLiteral("eligibility")).toObject();
     doc.setKerasVersion(el.value(QStringLiteral("keras_version")).toString());
     doc.setAssumeGpu(el.value(QStringLiteral("assume_gpu")).toBool(false));

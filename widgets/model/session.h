@@ -1,8 +1,8 @@
 // Session files (*.gruscope.json): everything needed to come back to the same picture — the
 // arguments (as Keras's get_config dict), the weights, the input, the mask, the initial state,
-// the call settings and the view state (step, sample, unit, plotted units, dock layout). Arrays
-// are stored as base64 of their little-endian bytes so values come back bit for bit. Saving is
-// atomic; reading checks every field and names the first problem.
+// the call settings (training, dropout seed, backend) and the view state (step, sample, unit,
+// plotted units, dock layout). Arrays are stored as base64 of their little-endian bytes so values
+// come back bit for bit. Saving is atomic; reading checks every field and names the first problem.
 #pragma once
 
 #include "model/document.h"

@@ -44,6 +44,7 @@ void populate(Document& d)
     d.setCustomInitialState(h0);
     d.setTraining(true);
     d.setDropoutSeed(77);
+    d.setBackend(BackendKind::Reference);
     d.setKerasVersion(QStringLiteral("3.8.0"));
     d.setSelectedSample(2);
     d.setSelectedUnit(4);
@@ -58,9 +59,10 @@ struct Snapshot {
     std::optional<ArrayU8> mask;
     InitialStateMode mode;
     bool training;
+    BackendKind backend;
     explicit Snapshot(const Document& d)
         : config(d.config()), weights(*d.weights()), x(d.input()), mask(d.mask()), mode(d.initialStateMode()),
-          training(d.training())
+          training(d.training()), backend(d.backend())
     {
     }
     bool equals(const Document& d) const
@@ -68,7 +70,8 @@ struct Snapshot {
         return config == d.config() && sameBits(weights.kernel, d.weights()->kernel) &&
                sameBits(weights.recurrentKernel, d.weights()->recurrentKernel) && sameBits(weights.bias, d.weights()->bias) &&
                sameBits(x, d.input()) && mask.has_value() == d.mask().has_value() &&
-               (!mask || mask->data == d.mask()->data) && mode == d.initialStateMode() && training == d.training();
+               (!mask || mask->data == d.mask()->data) && mode == d.initialStateMode() && training == d.training() &&
+               backend == d.backend();
     }
 };
 
@@ -120,6 +123,22 @@ private slots:
         QCOMPARE(sessionToJson(b, extras), json);
     }
 
+    // The backend choice came after the first sessions: one without it runs on auto, whatever the
+    // document ran on before.
+    void sessionWithoutBackendLoadsAsAuto()
+    {
+        Document a;
+        populate(a);
+        QJsonObject root = QJsonDocument::fromJson(sessionToJson(a)).object();
+        QCOMPARE(root.value(QStringLiteral("backend")).toString(), QStringLiteral("reference"));
+        root.remove(QStringLiteral("backend"));
+        Document b;
+        b.setBackend(BackendKind::Cpu);
+        sessionFromJson(QJsonDocument(root).toJson(), b);
+        QCOMPARE(b.backend(), BackendKind::Auto);
+        QCOMPARE(b.config(), a.config());
+    }
+
     void saveIsAtomicAndLoadsBack()
     {
         QTemporaryDir dir;
@@ -158,6 +177,8 @@ private slots:
         QTest::newRow("state mode") << "initial_state/mode" << "\"sometimes\"" << "initial_state.mode";
         QTest::newRow("state seed") << "initial_state/seed" << "\"-x\"" << "initial_state.seed";
         QTest::newRow("dropout seed") << "dropout_seed" << "\"12a\"" << "dropout_seed";
+        QTest::newRow("backend name") << "backend" << "\"tpu\"" << "backend";
+        QTest::newRow("backend type") << "backend" << "3" << "backend";
         QTest::newRow("weights not object") << "weights/recurrent_kernel" << "[1, 2, 3]" << "weights.recurrent_kernel";
         QTest::newRow("config not object") << "config" << "\"gru\"" << "config";
     }
