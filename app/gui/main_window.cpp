@@ -147,7 +147,8 @@ void MainWindow::buildPanels()
     m_views->addTab(m_heatmaps, tr("Gates over time"));
     m_views->addTab(m_weights, tr("Weights"));
     m_views->addTab(m_compare, tr("Compare backends"));
-    // Header plus three backends stay visible; the page scrolls before the table shrinks.
+    // Until a comparison sizes the table to its rows, room for the header and three of them; the
+    // page scrolls before the table shrinks.
     m_compare->table()->setMinimumHeight(m_compare->table()->fontMetrics().height() * 9);
     col->addWidget(m_views, 1);
     setCentralWidget(central);
@@ -280,24 +281,40 @@ void MainWindow::showRunFinished(bool ok, const QString& message)
     m_progress->hide();
     m_cancel->hide();
     if (!ok) {
-        if (!message.isEmpty())
+        // A failed run's message is in the banner already, whole; the status bar would clip it.
+        if (!message.isEmpty() && message != m_doc->lastError())
             statusBar()->showMessage(message, 8000);
         return;
     }
     const auto r = m_doc->result();
     if (!r)
         return;
-    QString s = tr("%1 backend · %2 ms forward · %3 ms edit→result · B=%4 T=%5 U=%6")
-                    .arg(qs(r->result.backend))
-                    .arg(r->result.seconds * 1e3, 0, 'f', 2)
-                    .arg(m_controller->lastLatencyMs(), 0, 'f', 1)
-                    .arg(r->B)
-                    .arg(r->T)
-                    .arg(r->U);
-    m_runStatus->setText(s);
+    m_runStatus->setText(runStatusLine(*r, m_controller->lastLatencyMs()));
     m_runStatus->setToolTip(r->notes.join(QLatin1Char('\n')));
-    if (!r->notes.isEmpty())
-        statusBar()->showMessage(r->notes.first(), 10000);
+    // Auto's choice comes first among the engine's notes; the line above already names it, with
+    // the reasons in its tooltip, so the passing message is kept for what the line does not say.
+    QStringList notes = r->notes;
+    if (r->requestedBackend == BackendKind::Auto && !r->result.notes.empty())
+        notes.removeOne(qs(r->result.notes.front()));
+    if (!notes.isEmpty())
+        statusBar()->showMessage(notes.first(), 10000);
+}
+
+QString MainWindow::runStatusLine(const RunOutcome& r, double latencyMs)
+{
+    const RunResult& res = r.result;
+    // The backend that ran, and when auto chose it, that it did (its reasons are in the tooltip).
+    QString s = r.requestedBackend == BackendKind::Auto ? tr("%1 backend (chosen by auto)").arg(qs(res.backend))
+                                                        : tr("%1 backend").arg(qs(res.backend));
+    s += tr(" · %1 ms forward").arg(res.seconds * 1e3, 0, 'f', 2);
+    if (res.deviceSeconds > 0 || res.transferSeconds > 0)
+        s += tr(" (%1 ms on the device, %2 ms copies)")
+                 .arg(res.deviceSeconds * 1e3, 0, 'f', 2)
+                 .arg(res.transferSeconds * 1e3, 0, 'f', 2);
+    s += tr(" · %1 ms edit→result · B=%2 T=%3 U=%4").arg(latencyMs, 0, 'f', 1).arg(r.B).arg(r.T).arg(r.U);
+    if (res.trace.rebuilt)
+        s += tr(" · gates rebuilt on the CPU from the GPU's states");
+    return s;
 }
 
 void MainWindow::showError(const QString& message)

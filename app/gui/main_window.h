@@ -81,6 +81,9 @@ public:
     QTabWidget* views() const { return m_views; }
     QString bannerText() const;
     QString runStatusText() const;
+    // The status line of a published run: the backend that ran (and that auto chose it), its
+    // time (on the device and in copies for a GPU), sizes, and whether the gates were rebuilt.
+    static QString runStatusLine(const RunOutcome& outcome, double latencyMs);
     QStringList recentFiles() const;
 
     // Dock arrangement for a window of this size (used when no saved layout exists): the two

@@ -2,6 +2,7 @@
 
 #include "model/engine_qt.h"
 #include "model/keras_docs.h"
+#include "panels/backend_selector.h"
 
 #include "gruscope/config.h"
 
@@ -10,6 +11,7 @@
 #include <QDoubleSpinBox>
 #include <QEvent>
 #include <QFormLayout>
+#include <QGridLayout>
 #include <QFrame>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -189,9 +191,10 @@ ArgsPanel::ArgsPanel(Document* doc, QWidget* parent) : QWidget(parent), m_doc(do
     outer->setContentsMargins(4, 4, 4, 4);
     outer->setSpacing(4);
 
-    // ---- top: flavor and reset ---------------------------------------------------------------
-    auto* top = new QHBoxLayout;
-    top->setSpacing(6);
+    // ---- top: flavor and reset, the backend that runs the layer -------------------------------
+    auto* top = new QGridLayout;
+    top->setHorizontalSpacing(6);
+    top->setVerticalSpacing(4);
     auto* flavorLabel = new QLabel(tr("Flavor"), this);
     m_flavor = new QComboBox(this);
     m_flavor->setObjectName(QStringLiteral("arg_flavor"));
@@ -204,9 +207,17 @@ ArgsPanel::ArgsPanel(Document* doc, QWidget* parent) : QWidget(parent), m_doc(do
     m_reset = new QPushButton(tr("Reset to Keras defaults"), this);
     m_reset->setObjectName(QStringLiteral("resetDefaults"));
     m_reset->setToolTip(tr("Every argument back to Keras's default; units, flavor and name are kept"));
-    top->addWidget(flavorLabel);
-    top->addWidget(m_flavor, 1);
-    top->addWidget(m_reset);
+    top->addWidget(flavorLabel, 0, 0);
+    top->addWidget(m_flavor, 0, 1);
+    top->addWidget(m_reset, 0, 2);
+    auto* backendLabel = new QLabel(tr("Run on"), this);
+    m_backend = new BackendSelector(m_doc, this);
+    backendLabel->setBuddy(m_backend);
+    backendLabel->setToolTip(tr("Which backend runs the layer: a GruScope choice, not a Keras argument, kept in "
+                                "sessions. Each entry's tooltip says whether it can run this layer here."));
+    top->addWidget(backendLabel, 1, 0);
+    top->addWidget(m_backend, 1, 1, 1, 2);
+    top->setColumnStretch(1, 1);
     outer->addLayout(top);
 
     m_summary = new QLabel(this);
@@ -799,6 +810,8 @@ QWidget* ArgsPanel::editor(const QString& kerasName) const
         return m_flavor;
     if (kerasName == QLatin1String("reset"))
         return m_reset;
+    if (kerasName == QLatin1String("backend"))
+        return m_backend;
     if (QWidget* w = m_extraEditors.value(kerasName))
         return w;
     const int i = m_index.value(kerasName, -1);

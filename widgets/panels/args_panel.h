@@ -5,7 +5,8 @@
 // it where it is. The panel refreshes from the document (file loaded, fix applied elsewhere)
 // without echoing its own edits back (QSignalBlocker).
 //
-// Layout: the flavor selector and "Reset to Keras defaults" on top, then a scrollable form in
+// Layout: the flavor selector and "Reset to Keras defaults" on top, the backend that runs the
+// layer below them (a GruScope choice, not a Keras argument), then a scrollable form in
 // groups — Core, Sequence, Dropout (with the call argument `training`), Initializers,
 // Regularizers & constraints, Backend — that reads well at 320–380 px.
 #pragma once
@@ -31,13 +32,15 @@ class QSpinBox;
 
 namespace gsui {
 
+class BackendSelector;
+
 class ArgsPanel : public QWidget {
     Q_OBJECT
 public:
     explicit ArgsPanel(Document* doc, QWidget* parent = nullptr);
 
     // The editor of a Keras argument ("units", "activation", …; also "flavor", "training",
-    // "dropout_seed"); objectName "arg_<name>". Null when unknown. For an initializer this is its
+    // "dropout_seed", "backend"); objectName "arg_<name>". Null when unknown. For an initializer this is its
     // name combo; its parameter line edit is editor("<name>.params").
     QWidget* editor(const QString& kerasName) const;
     // The problem shown under that argument's editor, empty when it is fine.
@@ -87,6 +90,7 @@ private:
 
     Document* m_doc;
     QComboBox* m_flavor = nullptr;
+    BackendSelector* m_backend = nullptr;
     QPushButton* m_reset = nullptr;
     QScrollArea* m_scroll = nullptr;
     QLabel* m_summary = nullptr; // "2 arguments are invalid: the layer is not run"

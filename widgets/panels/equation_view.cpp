@@ -69,6 +69,7 @@ QString EquationView::plainText() const { return m_browser->toPlainText(); }
 void EquationView::refresh()
 {
     const auto out = m_doc->result();
+    m_rebuiltBy = out && out->result.trace.rebuilt ? QString::fromStdString(out->result.backend) : QString();
     if (!out) {
         m_terms = EquationTerms{};
         m_terms.message = "no run yet";
@@ -199,7 +200,14 @@ QString EquationView::html() const
                               .arg(t.timeIndex)));
 
     // Recomputed (float64) next to the engine's trace (float32).
-    h += QStringLiteral("<p>%1</p>").arg(label(esc(tr("Recomputed in float64 vs. the engine's trace (float32):"))));
+    // A GPU run's "engine" column is itself a CPU rebuild from the device's states: say so, or the
+    // agreement below would read as a check of the GPU's gate arithmetic.
+    h += QStringLiteral("<p>%1</p>")
+             .arg(label(esc(m_rebuiltBy.isEmpty()
+                                ? tr("Recomputed in float64 vs. the engine's trace (float32):")
+                                : tr("Recomputed in float64 vs. the engine's trace (float32; %1 ran the layer, its gates "
+                                     "rebuilt on the CPU from the GPU's states):")
+                                      .arg(m_rebuiltBy))));
     h += QStringLiteral("<table cellspacing=\"0\" cellpadding=\"2\"><tr><th align=\"left\"></th><th align=\"right\">%1</th>"
                         "<th align=\"right\">%2</th><th align=\"right\">|Δ|</th></tr>")
              .arg(esc(tr("here")), esc(tr("engine")));

@@ -38,6 +38,7 @@ private:
     Document* m_doc;
     QTextBrowser* m_browser;
     gruscope::EquationTerms m_terms;
+    QString m_rebuiltBy; // the GPU backend whose states the run's gates were rebuilt from, or ""
 };
 
 } // namespace gsui

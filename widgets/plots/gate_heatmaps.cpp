@@ -356,6 +356,8 @@ void GateHeatmaps::refill()
             title += tr(" · hatched: masked steps (h kept)");
         if (trc.stepBegin > 0 || trc.stepEnd < out->T)
             title += tr(" · grey: steps not traced");
+        if (trc.rebuilt)
+            title += tr(" · %1: gates rebuilt on the CPU from the GPU's states").arg(QString::fromStdString(out->result.backend));
     }
     m_title->setText(title);
     m_panels.back().rect->axis(QCPAxis::atBottom)->setLabel(
