@@ -75,7 +75,7 @@ int compareCommand(CompareArgs& a)
     }
     std::cout << "GruScope compare: B=" << rep.B << " T=" << rep.T << " I=" << rep.I << " U=" << rep.U << ", " << o.warmups
               << " warm-up + " << o.repeats << " timed call(s) per backend; |Δ| against the float64 reference\n\n";
-    std::cout << "  backend    median ms  copies ms  max|Δ| output  max|Δ| state  ULPs   first step > " << num(o.tolerance)
+    std::cout << "  backend    median ms  copies ms  device ms  max|Δ| output  max|Δ| state  ULPs   first step > " << num(o.tolerance)
               << "  worst (step, unit)\n";
     for (const CompareRow& r : rep.rows) {
         std::string name = r.name;
@@ -85,8 +85,8 @@ int compareCommand(CompareArgs& a)
             continue;
         }
         char line[256];
-        std::snprintf(line, sizeof line, "  %s %9.3f  %9.3f  %13.3g  %12.3g  %5.0f  %-17s  (%lld, %lld)\n", name.c_str(),
-                      r.medianSeconds * 1e3, r.medianTransferSeconds * 1e3, r.maxAbsOutput, r.maxAbsState, r.ulpsMax,
+        std::snprintf(line, sizeof line, "  %s %9.3f  %9.3f  %9.3f  %13.3g  %12.3g  %5.0f  %-17s  (%lld, %lld)\n", name.c_str(),
+                      r.medianSeconds * 1e3, r.medianTransferSeconds * 1e3, r.medianDeviceSeconds * 1e3, r.maxAbsOutput, r.maxAbsState, r.ulpsMax,
                       r.firstStepOver < 0 ? "none" : std::to_string(r.firstStepOver).c_str(), (long long)r.worstStep,
                       (long long)r.worstUnit);
         std::cout << line;
@@ -105,7 +105,7 @@ int compareCommand(CompareArgs& a)
         std::cout << "\n";
         for (size_t w = 0; w < W; w += every) {
             char s[32];
-            std::snprintf(s, sizeof s, "  %4lld", (long long)(rep.traceStepBegin + int64_t(w)));
+            std::snprintf(s, sizeof s, "  %4lld", static_cast<long long>(rep.traceStepBegin) + static_cast<long long>(w));
             std::cout << s;
             for (const CompareRow* r : ran)
                 std::cout << "  " << num(w < r->maxAbsPerStep.size() ? r->maxAbsPerStep[w] : 0.0, "%10.3g");

@@ -31,7 +31,7 @@ namespace {
 constexpr double kLogFloor = 1e-10; // exact agreement drawn here on the log axis
 
 // The table's columns.
-enum Column { ColBackend, ColCall, ColMin, ColCopies, ColOutput, ColState, ColH, ColFirst, ColWorst, ColUlps, ColGates, ColCount };
+enum Column { ColBackend, ColCall, ColMin, ColCopies, ColDevice, ColOutput, ColState, ColH, ColFirst, ColWorst, ColUlps, ColGates, ColCount };
 
 // One colour per backend, the same in every comparison.
 QColor backendColor(BackendKind kind)
@@ -118,12 +118,10 @@ CompareView::CompareView(Document* doc, QWidget* parent) : QWidget(parent), m_do
 
     const DeviceInfo& dev = probeDevice();
     if (dev.cudaUsable)
-        m_gpuLine->setText(tr("GPU: %1 (compute %2.%3), CUDA driver %4, %5.")
-                               .arg(qs(dev.name))
-                               .arg(dev.computeMajor)
-                               .arg(dev.computeMinor)
-                               .arg(qs(cudaVersionString(dev.driverVersion)))
-                               .arg(dev.present ? tr("cuDNN %1").arg(qs(cudnnVersionString(dev.cudnnVersion)))
+        m_gpuLine->setText(tr("GPU: %1 (compute %2), CUDA driver %3, %4.")
+                               .arg(qs(dev.name), QStringLiteral("%1.%2").arg(dev.computeMajor).arg(dev.computeMinor),
+                                    qs(cudaVersionString(dev.driverVersion)),
+                                    dev.present ? tr("cuDNN %1").arg(qs(cudnnVersionString(dev.cudnnVersion)))
                                                 : tr("no cuDNN: %1").arg(qs(dev.reason))));
     else
         m_gpuLine->setText(tr("No GPU backend can run here: %1.").arg(qs(dev.reason)));
@@ -230,7 +228,7 @@ void CompareView::buildPlot()
         rect->axis(QCPAxis::atBottom)->setTicker(whole);
     }
     auto* legend = new QCPLegend;
-    m_plot->axisRects().first()->insetLayout()->addElement(legend, Qt::AlignTop | Qt::AlignLeft);
+    m_plot->axisRect(0)->insetLayout()->addElement(legend, Qt::AlignTop | Qt::AlignLeft);
     legend->setLayer(QStringLiteral("legend"));
     legend->setVisible(false);
     QFont f = font();
@@ -439,6 +437,7 @@ void CompareView::showTable()
     headers[ColCall] = tr("call\nmedian (ms)");
     headers[ColMin] = tr("call\nfastest (ms)");
     headers[ColCopies] = tr("copies\nmedian (ms)");
+    headers[ColDevice] = tr("device\nmedian (ms)");
     headers[ColOutput] = tr("max |Δ output|\nvs float64");
     headers[ColState] = tr("max |Δ state|\nvs float64");
     headers[ColH] = tr("max |Δh|\nover steps");
@@ -455,11 +454,13 @@ void CompareView::showTable()
         tr("The whole forward pass, host <-> device copies included: the median of the timed calls, untraced, after one "
            "untimed warm-up"));
     m_table->horizontalHeaderItem(ColCopies)->setToolTip(tr("Of the call, the host <-> device copies (GPU backends)"));
+    m_table->horizontalHeaderItem(ColDevice)->setToolTip(
+        tr("Of the call, the forward pass on the GPU alone, timed with CUDA events (GPU backends)"));
     m_table->horizontalHeaderItem(ColH)->setToolTip(
         tr("The largest |Δh| of the states over the traced steps, units and samples (the curves above)"));
     m_table->horizontalHeaderItem(ColUlps)->setToolTip(
-        tr("The largest |Δ output| in float32 ULPs of the float64 reference's value (values under 1e-4 count at the "
-           "spacing of 1e-4)"));
+        tr("The largest |Δ output| in float32 ULPs at the outputs' scale: the spacing of float32 values at the "
+           "largest |output| of the float64 reference"));
     m_table->horizontalHeaderItem(ColGates)->setToolTip(
         tr("GPU backends return states only: their gates are rebuilt on the CPU from those states and the weights"));
 
@@ -486,6 +487,7 @@ void CompareView::showTable()
         cells[ColCall] = ms(row.medianSeconds);
         cells[ColMin] = ms(row.minSeconds);
         cells[ColCopies] = isGpu(row.kind) ? ms(row.medianTransferSeconds) : QStringLiteral("—");
+        cells[ColDevice] = isGpu(row.kind) ? ms(row.medianDeviceSeconds) : QStringLiteral("—");
         cells[ColOutput] = sci(row.maxAbsOutput);
         cells[ColState] = sci(row.maxAbsState);
         cells[ColH] = sci(h);
@@ -623,7 +625,8 @@ std::vector<ShownData> CompareView::exportData() const
     ShownData timing;
     timing.name = QStringLiteral("backend_timings");
     timing.columnNames = {QStringLiteral("call_median_ms"),   QStringLiteral("call_min_ms"),
-                          QStringLiteral("copies_median_ms"), QStringLiteral("max_abs_delta_output"),
+                          QStringLiteral("copies_median_ms"), QStringLiteral("device_median_ms"),
+                          QStringLiteral("max_abs_delta_output"),
                           QStringLiteral("max_abs_delta_state"), QStringLiteral("max_abs_delta_h"),
                           QStringLiteral("first_step_over_tolerance"), QStringLiteral("worst_step"),
                           QStringLiteral("worst_unit"),       QStringLiteral("output_ulps")};
@@ -632,7 +635,8 @@ std::vector<ShownData> CompareView::exportData() const
         if (!row.ran)
             continue;
         timing.rowNames << qs(row.name);
-        for (double v : {row.medianSeconds * 1e3, row.minSeconds * 1e3, row.medianTransferSeconds * 1e3, row.maxAbsOutput,
+        for (double v : {row.medianSeconds * 1e3, row.minSeconds * 1e3, row.medianTransferSeconds * 1e3,
+                         row.medianDeviceSeconds * 1e3, row.maxAbsOutput,
                          row.maxAbsState, maxOf(row.maxAbsPerStep), double(row.firstStepOver), double(row.worstStep),
                          double(row.worstUnit), row.ulpsMax})
             timing.values.push_back(v);

@@ -28,6 +28,7 @@ struct CompareRow {
     std::vector<std::string> notes;    // the backend's own notes from the traced run
     double medianSeconds = 0;          // whole call, copies included
     double medianTransferSeconds = 0;  // of which host <-> device copies (GPU backends)
+    double medianDeviceSeconds = 0;    // the forward pass on the device alone (GPU backends, CUDA events)
     double minSeconds = 0;
     int timedCalls = 0;
     // Against the float64 reference: the largest |Δ| over outputs and final state, and per
@@ -37,7 +38,10 @@ struct CompareRow {
     std::vector<double> maxAbsPerUnit;  // one per unit, over traced samples and steps
     int64_t firstStepOver = -1;         // first processing step whose |Δ| > tolerance, or −1
     int64_t worstStep = -1, worstUnit = -1;
-    double ulpsMax = 0;                 // the largest difference of an output in float32 ULPs of the reference value (|value| ≥ 1e-4)
+    // max|Δ| of the outputs in float32 ULPs at the outputs' own scale: the spacing of floats at the
+    // largest |reference output|. (Per element, an accumulated 1e-7 next to a value of 1e-5 reads
+    // as thousands of ULPs and says nothing.)
+    double ulpsMax = 0;
     bool traceRebuilt = false;          // the gates were rebuilt on the CPU (GPU backends)
 };
 

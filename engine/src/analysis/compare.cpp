@@ -23,13 +23,11 @@ double median(std::vector<double> v)
     return v[v.size() / 2];
 }
 
-// |Δ| in units of the float32 spacing at the reference value. Values under 1e-4 count at the
-// spacing of 1e-4, so a difference of 1e-9 next to a reference of 1e-12 does not read as millions.
-double ulps(float got, double ref)
+// The spacing of float32 values at magnitude v (one ULP there).
+double floatSpacing(double v)
 {
-    const float a = std::max(std::fabs(float(ref)), 1e-4f);
-    const float spacing = std::nextafter(a, std::numeric_limits<float>::infinity()) - a;
-    return spacing > 0 ? std::fabs(double(got) - ref) / double(spacing) : 0.0;
+    const float a = std::fabs(float(v));
+    return double(std::nextafter(a, std::numeric_limits<float>::infinity()) - a);
 }
 
 template <class A, class B>
@@ -47,8 +45,11 @@ void fillDifferences(const RunResult& got, const RunResult& ref, double toleranc
 {
     row.maxAbsOutput = maxAbs(got.output.data, ref.output64.data);
     row.maxAbsState = maxAbs(got.state.data, ref.state64.data);
-    for (size_t i = 0; i < got.output.data.size() && i < ref.output64.data.size(); ++i)
-        row.ulpsMax = std::max(row.ulpsMax, ulps(got.output.data[i], ref.output64.data[i]));
+    double scale = 0;
+    for (double v : ref.output64.data)
+        scale = std::max(scale, std::fabs(v));
+    const double ulp = floatSpacing(scale > 0 ? scale : 1.0);
+    row.ulpsMax = ulp > 0 ? row.maxAbsOutput / ulp : 0.0;
     row.traceRebuilt = got.trace.rebuilt;
     const Trace& g = got.trace;
     const Trace& r = ref.trace;
@@ -112,18 +113,20 @@ CompareReport compareBackends(const GruConfig& config, const GruWeights& weights
                 rep.rows.push_back(std::move(row));
                 continue;
             }
-            std::vector<double> secs, transfers;
+            std::vector<double> secs, transfers, device;
             for (int k = 0; k < o.warmups + o.repeats; ++k) {
                 layer.resetStates(); // every call starts where the reference started
                 const RunResult r = layer.call(inputs, kind);
                 if (k >= o.warmups) {
                     secs.push_back(r.seconds);
                     transfers.push_back(r.transferSeconds);
+                    device.push_back(r.deviceSeconds);
                 }
             }
             row.timedCalls = int(secs.size());
             row.medianSeconds = median(secs);
             row.medianTransferSeconds = median(transfers);
+            row.medianDeviceSeconds = median(device);
             row.minSeconds = secs.empty() ? 0 : *std::min_element(secs.begin(), secs.end());
             layer.resetStates();
             const RunResult traced = layer.call(inputs, kind, trace);
@@ -158,6 +161,7 @@ std::string CompareReport::toJson(int indent) const
         }
         b["median_ms"] = r.medianSeconds * 1e3;
         b["median_transfer_ms"] = r.medianTransferSeconds * 1e3;
+        b["median_device_ms"] = r.medianDeviceSeconds * 1e3;
         b["min_ms"] = r.minSeconds * 1e3;
         b["timed_calls"] = r.timedCalls;
         b["max_abs_output"] = finite(r.maxAbsOutput);
