@@ -238,13 +238,14 @@ void MainWindow::buildMenus()
     m_viewMenu->addAction(tr("&Reset layout"), this, [this] { restoreState(m_defaultState); });
     QMenu* themeMenu = m_viewMenu->addMenu(tr("&Theme"));
     auto* group = new QActionGroup(this);
-    for (auto [t, label] : {std::pair{Theme::System, tr("System")}, std::pair{Theme::Light, tr("Light")},
-                            std::pair{Theme::Dark, tr("Dark")}}) {
-        QAction* a = themeMenu->addAction(label);
+    for (const auto& entry : {std::pair{Theme::System, tr("System")}, std::pair{Theme::Light, tr("Light")},
+                              std::pair{Theme::Dark, tr("Dark")}}) {
+        const Theme theme = entry.first; // a named copy: lambdas cannot capture structured bindings before C++20 in clang 14
+        QAction* a = themeMenu->addAction(entry.second);
         a->setCheckable(true);
-        a->setData(int(t));
+        a->setData(int(theme));
         group->addAction(a);
-        connect(a, &QAction::triggered, this, [this, t] { setTheme(t); });
+        connect(a, &QAction::triggered, this, [this, theme] { setTheme(theme); });
     }
     connect(themeMenu, &QMenu::aboutToShow, this, [this, group] {
         for (QAction* a : group->actions())

@@ -14,6 +14,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -198,7 +199,7 @@ std::string foldersOverShare(const fs::path& root, long* total = nullptr)
     for (const auto& [folder, n] : lines)
         if (sum > 0 && double(n) > kMaxFolderShare * double(sum))
             over += folder + ": " + std::to_string(n) + " of " + std::to_string(sum) + " lines (" +
-                    std::to_string(int(100.0 * double(n) / double(sum) + 0.5)) + "%)\n";
+                    std::to_string(std::lround(100.0 * double(n) / double(sum))) + "%)\n";
     return over;
 }
 

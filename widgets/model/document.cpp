@@ -486,7 +486,7 @@ void Document::setSelectedUnit(int unit)
     emit unitChanged(unit);
 }
 
-void Document::setPlottedUnits(QList<int> units)
+void Document::setPlottedUnits(const QList<int>& units)
 {
     QList<int> clean;
     for (int u : units)

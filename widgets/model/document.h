@@ -146,7 +146,7 @@ public:
     int selectedUnit() const { return m_unit; } // −1: none
     void setSelectedUnit(int unit);
     const QList<int>& plottedUnits() const { return m_plotted; }
-    void setPlottedUnits(QList<int> units);
+    void setPlottedUnits(const QList<int>& units);
 
     // Modified since the last save or load (sessions).
     bool modified() const { return m_modified; }

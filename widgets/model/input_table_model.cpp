@@ -78,11 +78,8 @@ QVariant InputTableModel::data(const QModelIndex& index, int role) const
         return {};
     case Qt::ToolTipRole:
         return tr("sample %1, t = %2, x%3 = %4%5")
-            .arg(sample())
-            .arg(t)
-            .arg(i)
-            .arg(QString::number(double(v), 'g', 9))
-            .arg(isMasked(t) ? tr("\nmasked: the layer skips this step and keeps h") : QString());
+            .arg(QString::number(sample()), QString::number(t), QString::number(i), QString::number(double(v), 'g', 9),
+                 isMasked(t) ? tr("\nmasked: the layer skips this step and keeps h") : QString());
     default: return {};
     }
 }

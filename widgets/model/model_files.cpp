@@ -108,7 +108,7 @@ void saveModel(const Document& doc, const QString& path)
     if (!doc.configValid())
         throw Error(ErrorCode::InvalidArgument,
                     "the arguments are not valid (" + doc.configIssues().front().message() + "); fix them before saving");
-    if (path.toLower().endsWith(QLatin1String(".json"))) {
+    if (path.endsWith(QLatin1String(".json"), Qt::CaseInsensitive)) {
         writeBytesAtomically(ss(path), configToJson(doc.config(), false, 2) + "\n");
         return;
     }

@@ -52,7 +52,8 @@ Array<T> arrayFromJson(const QJsonValue& v, const QString& what, const QString& 
     if (dtype != want)
         bad(what, field, "dtype '" + ss(dtype) + "', expected " + ss(want));
     Shape shape;
-    for (const QJsonValue d : o.value(QStringLiteral("shape")).toArray()) {
+    const QJsonArray shapeArray = o.value(QStringLiteral("shape")).toArray();
+    for (const QJsonValue& d : shapeArray) {
         if (!d.isDouble() || d.toDouble() < 0 || d.toDouble() != double(qint64(d.toDouble())))
             bad(what, field, "shape entries must be non-negative integers");
         shape.push_back(qint64(d.toDouble()));
@@ -64,7 +65,7 @@ Array<T> arrayFromJson(const QJsonValue& v, const QString& what, const QString& 
         n *= d;
     }
     const QByteArray bytes = QByteArray::fromBase64(o.value(QStringLiteral("data")).toString().toLatin1());
-    if (bytes.size() != qsizetype(n * int64_t(sizeof(T))))
+    if (bytes.size() != qsizetype(n) * qsizetype(sizeof(T)))
         bad(what, field,
             "holds " + std::to_string(bytes.size()) + " bytes, shape " + shapeToString(shape) + " needs " +
                 std::to_string(n * int64_t(sizeof(T))));
@@ -218,7 +219,8 @@ void sessionFromJson(const QByteArray& json, Document& doc, SessionExtras* extra
     origin.path = oj.value(QStringLiteral("path")).toString();
     origin.layerName = oj.value(QStringLiteral("layer")).toString();
     origin.description = oj.value(QStringLiteral("description")).toString();
-    for (const QJsonValue n : oj.value(QStringLiteral("notes")).toArray())
+    const QJsonArray notes = oj.value(QStringLiteral("notes")).toArray();
+    for (const QJsonValue& n : notes)
         origin.notes << n.toString();
 
     // ---- apply -----------------------------------------------------------------------------
@@ -239,7 +241,8 @@ void sessionFromJson(const QByteArray& json, Document& doc, SessionExtras* extra
     doc.setSelectedSample(view.value(QStringLiteral("sample")).toInt(0));
     doc.setSelectedUnit(view.value(QStringLiteral("unit")).toInt(0));
     QList<int> plotted;
-    for (const QJsonValue u : view.value(QStringLiteral("plotted_units")).toArray())
+    const QJsonArray plottedArray = view.value(QStringLiteral("plotted_units")).toArray();
+    for (const QJsonValue& u : plottedArray)
         plotted << u.toInt(-1);
     doc.setPlottedUnits(plotted);
     doc.setCurrentStep(view.value(QStringLiteral("step")).toInt(0));

@@ -74,7 +74,8 @@ const char* formulaOf(GeneratorKind kind)
 std::vector<double> parseNumberList(const QString& text, const QString& what)
 {
     std::vector<double> out;
-    const QStringList tokens = text.split(QRegularExpression(QStringLiteral("[,;\\s]+")), Qt::SkipEmptyParts);
+    static const QRegularExpression separators(QStringLiteral("[,;\\s]+"));
+    const QStringList tokens = text.split(separators, Qt::SkipEmptyParts);
     for (const QString& tok : tokens) {
         bool ok = false;
         double v = QLocale::c().toDouble(tok, &ok);

@@ -109,6 +109,7 @@ void saveShownData(const std::vector<ShownData>& tables, const QString& path)
         return;
     }
     std::vector<gruscope::ArrayD> arrays;
+    arrays.reserve(tables.size());
     for (const auto& t : tables)
         arrays.emplace_back(gruscope::Shape{t.rows, t.columns}, t.values);
     if (ext == QLatin1String("npy")) {
@@ -130,7 +131,7 @@ void saveShownData(const std::vector<ShownData>& tables, const QString& path)
 
 QString exportFigureInteractive(QWidget* parent, const Exportable& view)
 {
-    const QString path = QFileDialog::getSaveFileName(
+    QString path = QFileDialog::getSaveFileName(
         parent, QObject::tr("Export figure: %1").arg(view.exportTitle()), view.exportTitle() + QStringLiteral(".png"),
         QObject::tr("PNG image (*.png);;PDF document (*.pdf);;SVG drawing (*.svg)"));
     if (path.isEmpty())
@@ -148,7 +149,7 @@ QString exportDataInteractive(QWidget* parent, const Exportable& view)
 {
     const auto data = view.exportData();
     const QString defaultName = view.exportTitle() + (data.size() > 1 ? QStringLiteral(".npz") : QStringLiteral(".csv"));
-    const QString path = QFileDialog::getSaveFileName(
+    QString path = QFileDialog::getSaveFileName(
         parent, QObject::tr("Export data: %1").arg(view.exportTitle()), defaultName,
         QObject::tr("CSV table (*.csv);;NumPy array (*.npy);;NumPy archive (*.npz)"));
     if (path.isEmpty())

@@ -209,11 +209,8 @@ void StepBarsPlot::showStep()
     QString title = tr("step %1 (t = %2)").arg(step).arg(o.timeIndex(step));
     if (haveUnit)
         title += tr(" · unit %1: z %2, r %3, h~ %4, h %5")
-                     .arg(unit)
-                     .arg(fmt(o.traced(trc.z, m_slot, step, unit)))
-                     .arg(fmt(o.traced(trc.r, m_slot, step, unit)))
-                     .arg(fmt(o.traced(trc.hh, m_slot, step, unit)))
-                     .arg(fmt(o.traced(trc.h, m_slot, step, unit)));
+                     .arg(QString::number(unit), fmt(o.traced(trc.z, m_slot, step, unit)), fmt(o.traced(trc.r, m_slot, step, unit)),
+                          fmt(o.traced(trc.hh, m_slot, step, unit)), fmt(o.traced(trc.h, m_slot, step, unit)));
     if (!trc.kept.data.empty() && trc.kept.data[size_t(int64_t(m_slot) * trc.steps() + (step - trc.stepBegin))] == 0)
         title += tr(" · masked step: h kept");
     m_title->setText(title);

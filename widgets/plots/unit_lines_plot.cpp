@@ -168,7 +168,8 @@ std::optional<QList<int>> UnitLinesPlot::parseUnitList(const QString& text, int 
     static const QRegularExpression range(QStringLiteral("^(\\d+)\\s*[-–]\\s*(\\d+)$"));
     // Ranges may be written "5-7" or "5 - 7": join the spaces around a dash before splitting.
     QString t = text;
-    t.replace(QRegularExpression(QStringLiteral("\\s*[-–]\\s*")), QStringLiteral("-"));
+    static const QRegularExpression dash(QStringLiteral("\\s*[-–]\\s*"));
+    t.replace(dash, QStringLiteral("-"));
     for (const QString& part : t.split(sep, Qt::SkipEmptyParts)) {
         bool ok = false;
         const int v = part.toInt(&ok);

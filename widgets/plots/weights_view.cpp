@@ -353,8 +353,8 @@ void WeightsView::rebuild()
             return m;
         };
         for (int g = 0; g < 3; ++g) {
-            p.columnMarks[size_t(2 * g)] = makeMark(true);
-            p.columnMarks[size_t(2 * g + 1)] = makeMark(false);
+            p.columnMarks[2 * size_t(g)] = makeMark(true);
+            p.columnMarks[2 * size_t(g) + 1] = makeMark(false);
         }
         if (p.tensor == QLatin1String("recurrent_kernel")) {
             p.rowMarks[0] = makeMark(true);
@@ -375,7 +375,7 @@ void WeightsView::rebuild()
                                                                             : 90));
         if (p.tensor == QLatin1String("recurrent_kernel")) {
             layout->addElement(row, 1, m_scale);
-            auto* scaleGroup = new QCPMarginGroup(m_plot);
+            auto* scaleGroup = new QCPMarginGroup(m_plot); // NOLINT(clang-analyzer-cplusplus.NewDeleteLeaks): owned by m_plot (QObject parent)
             rect->setMarginGroup(QCP::msTop | QCP::msBottom, scaleGroup);
             m_scale->setMarginGroup(QCP::msTop | QCP::msBottom, scaleGroup);
         }
@@ -612,7 +612,7 @@ void WeightsView::placeHighlight()
     for (Panel& p : m_panels) {
         for (int g = 0; g < 3; ++g)
             for (int k = 0; k < 2; ++k) {
-                QCPItemRect* m = p.columnMarks[size_t(2 * g + k)];
+                QCPItemRect* m = p.columnMarks[2 * size_t(g) + size_t(k)];
                 if (!m)
                     continue;
                 m->setVisible(m_highlighted >= 0);
@@ -665,6 +665,8 @@ void WeightsView::onPlotMouse(QMouseEvent* event, bool press)
         return;
     }
     const int64_t U = m_weights->units();
+    if (U <= 0)
+        return;
     const int64_t g = c / U, j = c % U;
     if (press) {
         if (event->button() == Qt::LeftButton)
@@ -677,24 +679,22 @@ void WeightsView::onPlotMouse(QMouseEvent* event, bool press)
     else
         rowName = (p->tensor == QLatin1String("kernel") ? tr("feature %1") : tr("from h%1")).arg(r);
     const float v = p->data->data[size_t(r * p->cols + c)];
+    const QString value = std::isfinite(v) ? QString::number(double(v), 'g', 7)
+                          : std::isnan(v)  ? QStringLiteral("NaN")
+                                           : (v > 0 ? QStringLiteral("+Inf") : QStringLiteral("−Inf"));
     QToolTip::showText(event->globalPosition().toPoint(),
                        tr("%1[%2, %3] — %4, gate %5 of unit %6\n= %7")
-                           .arg(p->tensor)
-                           .arg(p->rows == 1 && p->tensor == QLatin1String("bias") ? QStringLiteral("0") : QString::number(r))
-                           .arg(c)
-                           .arg(rowName.isEmpty() ? tr("bias") : rowName)
-                           .arg(QString::fromLatin1(gateName(int(g))))
-                           .arg(j)
-                           .arg(std::isfinite(v) ? QString::number(double(v), 'g', 7)
-                                                 : std::isnan(v) ? QStringLiteral("NaN")
-                                                                 : (v > 0 ? QStringLiteral("+Inf") : QStringLiteral("−Inf"))),
+                           .arg(p->tensor,
+                                p->rows == 1 && p->tensor == QLatin1String("bias") ? QStringLiteral("0") : QString::number(r),
+                                QString::number(c), rowName.isEmpty() ? tr("bias") : rowName,
+                                QString::fromLatin1(gateName(int(g))), QString::number(j), value),
                        m_plot);
 }
 
 std::vector<ShownData> WeightsView::exportData() const
 {
     std::vector<ShownData> out;
-    if (!m_weights)
+    if (!m_weights || m_weights->units() <= 0)
         return out;
     const int64_t U = m_weights->units();
     for (const Panel& p : m_panels) {

@@ -146,6 +146,7 @@ const std::vector<std::string>& activationNames()
 {
     static const std::vector<std::string> names = [] {
         std::vector<std::string> v;
+        v.reserve(kNames.size());
         for (const auto& e : kNames)
             v.emplace_back(e.name);
         return v;

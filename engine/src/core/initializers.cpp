@@ -297,6 +297,7 @@ const std::vector<std::string>& initializerNames()
 {
     static const std::vector<std::string> names = [] {
         std::vector<std::string> v;
+        v.reserve(kNames.size());
         for (const NameEntry& e : kNames)
             v.emplace_back(e.canonical);
         return v;

@@ -516,9 +516,14 @@ Header parseHeaderText(std::string_view text, const std::string& what, const Rea
         else if (key.str == "shape")
             shape = &top.items[i + 1];
     }
-    for (auto [p, name] : {std::pair{descr, "descr"}, std::pair{fortran, "fortran_order"}, std::pair{shape, "shape"}})
+    auto require = [&](const PyValue* p, const char* name) -> const PyValue* {
         if (!p)
             fail(ErrorCode::BadFile, what, std::string("the .npy header has no '") + name + "' entry: \"" + printable(text) + "\"");
+        return p;
+    };
+    descr = require(descr, "descr");
+    fortran = require(fortran, "fortran_order");
+    shape = require(shape, "shape");
 
     Header h;
     if (descr->kind == PyValue::Kind::List)
@@ -774,7 +779,7 @@ Header readHeader(std::FILE* f, uint64_t fileSize, const std::string& what, cons
     if (std::fseek(f, long(pre.prefixLen), SEEK_SET) != 0)
         fail(ErrorCode::BadFile, what, std::string("cannot seek in the file: ") + std::strerror(errno));
     readExact(f, text.data(), text.size(), what);
-    const Header h = parseHeaderText(text, what, limits);
+    Header h = parseHeaderText(text, what, limits);
     checkDataSize(h, fileSize - pre.prefixLen - pre.headerLen, what);
     return h;
 }

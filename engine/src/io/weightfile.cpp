@@ -155,7 +155,8 @@ GruWeights readGruWeights(const WeightFileInfo& file, const GruLayerInfo& layer,
         w.recurrentKernel = ArrayF({U, G});
         w.bias = ArrayF({G});
         for (int g = 0; g < 3; ++g) {
-            const ArrayF &W = a[size_t(3 * g)], &Uk = a[size_t(3 * g + 1)], &b = a[size_t(3 * g + 2)];
+            const size_t at = 3 * size_t(g);
+            const ArrayF &W = a[at], &Uk = a[at + 1], &b = a[at + 2];
             if (W.shape != Shape{I, U} || Uk.shape != Shape{U, U} || b.shape != Shape{U})
                 throw Error(ErrorCode::BadFile, file.path + ": " + layer.group + ": Keras 1 GRU arrays with inconsistent shapes");
             for (int64_t i = 0; i < I; ++i)
