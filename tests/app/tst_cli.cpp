@@ -8,6 +8,7 @@
 #include "gruscope/config.h"
 #include "gruscope/layer.h"
 #include "gruscope/npy.h"
+#include "cli_runner.h"
 #include "test_support.h"
 
 #include <nlohmann/json.hpp>
@@ -16,8 +17,6 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
-#include <QProcess>
-#include <QProcessEnvironment>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -146,53 +145,13 @@ QStringList entriesOf(const QString& dir)
 // ---------------------------------------------------------------------------------------------
 // Running the binary
 
-struct CliResult {
-    QStringList args;
-    bool started = false, timedOut = false, crashed = false;
-    int exitCode = -1;
-    QByteArray out, err;
-
-    QString describe() const
-    {
-        return QStringLiteral("gruscope-cli %1\n  -> %2, exit code %3\n  stderr: %4\n  stdout: %5")
-            .arg(args.join(QLatin1Char(' ')))
-            .arg(!started ? QStringLiteral("did not start")
-                          : timedOut ? QStringLiteral("TIMED OUT")
-                                     : crashed ? QStringLiteral("CRASHED (signal)") : QStringLiteral("exited"))
-            .arg(exitCode)
-            .arg(QString::fromUtf8(err).trimmed())
-            .arg(QString::fromUtf8(out.left(2000)).trimmed());
-    }
-    bool ok() const { return started && !timedOut && !crashed && exitCode == 0; }
-};
+using CliResult = gstest::CliRun;
 
 QString g_cli;
 
 CliResult runCli(const QStringList& args, const QString& workDir = {}, const std::function<void()>& childModifier = {})
 {
-    CliResult r;
-    r.args = args;
-    QProcess p;
-    p.setProgram(g_cli);
-    p.setArguments(args);
-    if (!workDir.isEmpty())
-        p.setWorkingDirectory(workDir);
-    if (childModifier)
-        p.setChildProcessModifier(childModifier);
-    p.start();
-    r.started = p.waitForStarted(kTimeoutMs);
-    if (!r.started)
-        return r;
-    if (!p.waitForFinished(kTimeoutMs)) {
-        r.timedOut = true;
-        p.kill();
-        p.waitForFinished(5000);
-    }
-    r.crashed = p.exitStatus() == QProcess::CrashExit;
-    r.exitCode = p.exitCode();
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    return r;
+    return gstest::runGruscopeCli(args, kTimeoutMs, workDir, childModifier, g_cli);
 }
 
 // Whether `gruscope-cli version` reports a usable GPU (cached).

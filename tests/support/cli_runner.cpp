@@ -14,13 +14,18 @@ QString CliRun::describe() const
         .arg(QString::fromUtf8(err).trimmed(), QString::fromUtf8(out.left(3000)).trimmed());
 }
 
-CliRun runGruscopeCli(const QStringList& args, int timeoutMs)
+CliRun runGruscopeCli(const QStringList& args, int timeoutMs, const QString& workDir, const std::function<void()>& childModifier,
+                      const QString& program)
 {
     CliRun r;
     r.args = args;
     QProcess p;
-    p.setProgram(QProcessEnvironment::systemEnvironment().value(QStringLiteral("GRUSCOPE_CLI")));
+    p.setProgram(program.isEmpty() ? QProcessEnvironment::systemEnvironment().value(QStringLiteral("GRUSCOPE_CLI")) : program);
     p.setArguments(args);
+    if (!workDir.isEmpty())
+        p.setWorkingDirectory(workDir);
+    if (childModifier)
+        p.setChildProcessModifier(childModifier);
     p.start();
     r.started = p.waitForStarted(timeoutMs);
     if (!r.started)

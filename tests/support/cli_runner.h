@@ -6,6 +6,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <functional>
+
 namespace gstest {
 
 struct CliRun {
@@ -17,6 +19,9 @@ struct CliRun {
     QString describe() const; // the command, how it ended and what it printed
 };
 
-CliRun runGruscopeCli(const QStringList& args, int timeoutMs = 60000);
+// The binary is GRUSCOPE_CLI unless `program` names another; `childModifier` runs in the child
+// before exec (resource limits for the fault tests).
+CliRun runGruscopeCli(const QStringList& args, int timeoutMs = 60000, const QString& workDir = {},
+                      const std::function<void()>& childModifier = {}, const QString& program = {});
 
 } // namespace gstest

@@ -19,6 +19,26 @@ struct CellValues {
     void resize(int64_t U);
 };
 
+// Writes one traced step (sample b, processing step s) of the call's trace plan: the cell's values
+// and the state h after the step (U values, float or double), rounded to float32.
+template <class H>
+void recordTraceStep(const PreparedCall& c, int64_t b, int64_t s, const CellValues& v, const H* h, Trace& tr) noexcept
+{
+    const int64_t U = c.U, W = c.traceEnd - c.traceBegin, slot = c.sampleSlot[size_t(b)];
+    const size_t row = size_t((slot * W + (s - c.traceBegin)) * U);
+    for (int64_t j = 0; j < U; ++j) {
+        const size_t k = size_t(j);
+        tr.z.data[row + k] = float(v.z[k]);
+        tr.r.data[row + k] = float(v.r[k]);
+        tr.hh.data[row + k] = float(v.hh[k]);
+        tr.h.data[row + k] = float(h[j]);
+        tr.preZ.data[row + k] = float(v.preZ[k]);
+        tr.preR.data[row + k] = float(v.preR[k]);
+        tr.preH.data[row + k] = float(v.preH[k]);
+    }
+    tr.kept.data[size_t(slot * W + (s - c.traceBegin))] = c.kept(b, s) ? 1 : 0;
+}
+
 class CellMath {
 public:
     // Sizes the scratch for the call; the evaluations then allocate nothing.

@@ -11,7 +11,6 @@
 #include "gruscope/error.h"
 
 #include <algorithm>
-#include <climits>
 
 namespace gruscope::detail {
 namespace {
@@ -30,16 +29,8 @@ public:
     BackendSupport supports(const PreparedCall& p) const override
     {
         BackendSupport s;
-        s.error = ErrorCode::DeviceUnavailable;
-        if (!m_exec) {
-            s.reason = m_device.reason.empty() ? "this GruScope was built without the GPU backend" : m_device.reason;
+        if (!gpuCallPossible(m_exec != nullptr, m_device.cudaUsable, m_device, p, "the kernels'", s))
             return s;
-        }
-        if (!m_device.cudaUsable) {
-            s.reason = "no usable GPU: " + m_device.reason;
-            return s;
-        }
-        s.error = ErrorCode::Unsupported;
         CudaDeviceMemory mem;
         if (const std::string err = m_exec->memory(mem); !err.empty()) {
             s.reason = "the GPU did not answer: " + err;
@@ -50,11 +41,6 @@ public:
                        std::to_string(mem.maxUnits) + " units)";
             return s;
         }
-        for (int64_t v : {p.B, p.T, p.I, p.U})
-            if (v > INT_MAX) {
-                s.reason = "a dimension of " + std::to_string(v) + " is larger than the kernels' int sizes";
-                return s;
-            }
         s.ok = true;
         s.reason = m_exec->describe();
         return s;

@@ -23,7 +23,6 @@
 #include "gruscope/error.h"
 
 #include <algorithm>
-#include <climits>
 #include <cstring>
 
 namespace gruscope::detail {
@@ -91,16 +90,8 @@ public:
     BackendSupport supports(const PreparedCall& p) const override
     {
         BackendSupport s;
-        s.error = ErrorCode::DeviceUnavailable;
-        if (!m_exec) {
-            s.reason = m_device.reason.empty() ? "this GruScope was built without the GPU backend" : m_device.reason;
+        if (!gpuCallPossible(m_exec != nullptr, m_device.present, m_device, p, "cuDNN's", s))
             return s;
-        }
-        if (!m_device.present) {
-            s.reason = "no usable GPU: " + m_device.reason;
-            return s;
-        }
-        s.error = ErrorCode::Unsupported;
         // Keras's conditions, on this call's mask (already in (B, T) layout) and the device.
         GruConfig c = *p.config;
         c.time_major = false;
@@ -120,11 +111,6 @@ public:
             s.reason = "per-gate input dropout masks (implementation=1) cannot be applied before a cuDNN call";
             return s;
         }
-        for (int64_t v : {p.B, p.T, p.I, p.U})
-            if (v > INT_MAX) {
-                s.reason = "a dimension of " + std::to_string(v) + " is larger than cuDNN's int sizes";
-                return s;
-            }
         s.ok = true;
         s.reason = "eligible; " + m_exec->describe();
         return s;

@@ -2,9 +2,32 @@
 
 #include "gruscope/error.h"
 
+#include <climits>
 #include <cstdio>
 
 namespace gruscope::detail {
+
+bool gpuCallPossible(bool built, bool deviceUsable, const DeviceInfo& device, const PreparedCall& p, const char* intSizesOf,
+                     BackendSupport& s)
+{
+    s.ok = false;
+    s.error = ErrorCode::DeviceUnavailable;
+    if (!built) {
+        s.reason = device.reason.empty() ? "this GruScope was built without the GPU backend" : device.reason;
+        return false;
+    }
+    if (!deviceUsable) {
+        s.reason = "no usable GPU: " + device.reason;
+        return false;
+    }
+    s.error = ErrorCode::Unsupported;
+    for (int64_t v : {p.B, p.T, p.I, p.U})
+        if (v > INT_MAX) {
+            s.reason = "a dimension of " + std::to_string(v) + " is larger than " + intSizesOf + " int sizes";
+            return false;
+        }
+    return true;
+}
 
 std::vector<int32_t> keptLengths(const PreparedCall& p)
 {
@@ -58,7 +81,7 @@ void TraceRebuilder::rebuild(const PreparedCall& c, const std::function<const fl
     if (!c.tracing())
         return;
     Trace& tr = result.trace;
-    const int64_t U = c.U, W = c.traceEnd - c.traceBegin;
+    const int64_t U = c.U;
     for (int64_t b = 0; b < c.B; ++b) {
         const int64_t slot = c.sampleSlot[size_t(b)];
         if (slot < 0)
@@ -68,19 +91,7 @@ void TraceRebuilder::rebuild(const PreparedCall& c, const std::function<const fl
             for (int64_t j = 0; j < U; ++j)
                 m_hPrev[size_t(j)] = double(before[j]);
             m_cell.eval(c, b, s, m_hPrev.data(), m_v);
-            const float* after = stateAfter(b, s);
-            const size_t row = size_t((slot * W + (s - c.traceBegin)) * U);
-            for (int64_t j = 0; j < U; ++j) {
-                const size_t k = size_t(j);
-                tr.z.data[row + k] = float(m_v.z[k]);
-                tr.r.data[row + k] = float(m_v.r[k]);
-                tr.hh.data[row + k] = float(m_v.hh[k]);
-                tr.preZ.data[row + k] = float(m_v.preZ[k]);
-                tr.preR.data[row + k] = float(m_v.preR[k]);
-                tr.preH.data[row + k] = float(m_v.preH[k]);
-                tr.h.data[row + k] = after[j];
-            }
-            tr.kept.data[size_t(slot * W + (s - c.traceBegin))] = c.kept(b, s) ? 1 : 0;
+            recordTraceStep(c, b, s, m_v, stateAfter(b, s), tr);
         }
     }
     tr.rebuilt = true;

@@ -14,6 +14,13 @@
 
 namespace gruscope::detail {
 
+// The first checks of every GPU backend, in this order: built (an executor exists), a usable
+// device (`deviceUsable`: cudnn needs cuDNN loaded, cuda the device only), every dimension within
+// the int sizes the device code takes. A refusal comes back in `s` (DeviceUnavailable for the
+// first two); true means the backend goes on with its own checks.
+bool gpuCallPossible(bool built, bool deviceUsable, const DeviceInfo& device, const PreparedCall& call,
+                     const char* intSizesOf, BackendSupport& s);
+
 // Kept steps per sample: for a right-padded mask, the length of each sequence; T without a mask.
 std::vector<int32_t> keptLengths(const PreparedCall& call);
 

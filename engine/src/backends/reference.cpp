@@ -65,7 +65,7 @@ public:
                         out64.data[size_t(b * c.outStrideB + s * c.outStrideS + j)] = o;
                 }
                 if (c.tracing() && s >= c.traceBegin && s < c.traceEnd && c.sampleSlot[size_t(b)] >= 0)
-                    record(c, b, s, hb, keep, result.trace);
+                    recordTraceStep(c, b, s, m_v, hb, result.trace);
             }
         }
         if (!c.returnSequences)
@@ -79,23 +79,6 @@ public:
     }
 
 private:
-    void record(const PreparedCall& c, int64_t b, int64_t s, const double* h, bool keep, Trace& tr) const noexcept
-    {
-        const int64_t U = c.U, W = c.traceEnd - c.traceBegin, slot = c.sampleSlot[size_t(b)];
-        const size_t row = size_t((slot * W + (s - c.traceBegin)) * U);
-        for (int64_t j = 0; j < U; ++j) {
-            const size_t k = size_t(j);
-            tr.z.data[row + k] = float(m_v.z[k]);
-            tr.r.data[row + k] = float(m_v.r[k]);
-            tr.hh.data[row + k] = float(m_v.hh[k]);
-            tr.h.data[row + k] = float(h[j]);
-            tr.preZ.data[row + k] = float(m_v.preZ[k]);
-            tr.preR.data[row + k] = float(m_v.preR[k]);
-            tr.preH.data[row + k] = float(m_v.preH[k]);
-        }
-        tr.kept.data[size_t(slot * W + (s - c.traceBegin))] = keep ? 1 : 0;
-    }
-
     // Scratch sized by reserve(): the loop allocates nothing.
     CellMath m_cell;
     CellValues m_v;
