@@ -53,7 +53,7 @@ Array<T> arrayFromJson(const QJsonValue& v, const QString& what, const QString& 
         bad(what, field, "dtype '" + ss(dtype) + "', expected " + ss(want));
     Shape shape;
     const QJsonArray shapeArray = o.value(QStringLiteral("shape")).toArray();
-    for (const QJsonValue& d : shapeArray) {
+    for (const auto& d : shapeArray) {
         if (!d.isDouble() || d.toDouble() < 0 || d.toDouble() != double(qint64(d.toDouble())))
             bad(what, field, "shape entries must be non-negative integers");
         shape.push_back(qint64(d.toDouble()));
@@ -220,7 +220,7 @@ void sessionFromJson(const QByteArray& json, Document& doc, SessionExtras* extra
     origin.layerName = oj.value(QStringLiteral("layer")).toString();
     origin.description = oj.value(QStringLiteral("description")).toString();
     const QJsonArray notes = oj.value(QStringLiteral("notes")).toArray();
-    for (const QJsonValue& n : notes)
+    for (const auto& n : notes)
         origin.notes << n.toString();
 
     // ---- apply -----------------------------------------------------------------------------
@@ -242,7 +242,7 @@ void sessionFromJson(const QByteArray& json, Document& doc, SessionExtras* extra
     doc.setSelectedUnit(view.value(QStringLiteral("unit")).toInt(0));
     QList<int> plotted;
     const QJsonArray plottedArray = view.value(QStringLiteral("plotted_units")).toArray();
-    for (const QJsonValue& u : plottedArray)
+    for (const auto& u : plottedArray)
         plotted << u.toInt(-1);
     doc.setPlottedUnits(plotted);
     doc.setCurrentStep(view.value(QStringLiteral("step")).toInt(0));

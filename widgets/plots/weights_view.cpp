@@ -220,7 +220,7 @@ void WeightsView::rebuild()
     m_range = maxAbs > 0 ? maxAbs : 1.0;
 
     auto* layout = m_plot->plotLayout();
-    auto* heatGroup = new QCPMarginGroup(m_plot);
+    m_heatGroup = new QCPMarginGroup(m_plot); // owned by m_plot (its QObject parent), like every layout element
     m_scale = new QCPColorScale(m_plot);
     m_scale->setType(QCPAxis::atRight);
     m_scale->setGradient(signedGradient(kNanColor));
@@ -236,7 +236,7 @@ void WeightsView::rebuild()
         auto* rect = new QCPAxisRect(m_plot);
         layout->addElement(row, 0, rect);
         p.rect = rect;
-        rect->setMarginGroup(QCP::msLeft | QCP::msRight, heatGroup);
+        rect->setMarginGroup(QCP::msLeft | QCP::msRight, m_heatGroup);
         rect->setupFullAxesBox(false);
         QCPAxis* xb = rect->axis(QCPAxis::atBottom);
         QCPAxis* xt = rect->axis(QCPAxis::atTop);
@@ -694,9 +694,9 @@ void WeightsView::onPlotMouse(QMouseEvent* event, bool press)
 std::vector<ShownData> WeightsView::exportData() const
 {
     std::vector<ShownData> out;
-    if (!m_weights || m_weights->units() <= 0)
+    const int64_t U = m_weights ? m_weights->units() : 0;
+    if (U <= 0)
         return out;
-    const int64_t U = m_weights->units();
     for (const Panel& p : m_panels) {
         ShownData t;
         t.name = p.tensor;

@@ -28,6 +28,7 @@ class QCPColorMap;
 class QCPColorScale;
 class QCPItemRect;
 class QCPLayer;
+class QCPMarginGroup;
 class QComboBox;
 class QLabel;
 class QListWidget;
@@ -92,6 +93,7 @@ private:
     QListWidget* m_diagnostics;
     QCPLayer* m_overlay = nullptr;
     QCPColorScale* m_scale = nullptr;
+    QCPMarginGroup* m_heatGroup = nullptr; // lines up the heatmaps' left and right margins
     std::vector<Panel> m_panels;
     gruscope::Inspection m_inspection;
     QString m_nonFinite;
