@@ -1,54 +1,61 @@
-// The float32 CPU backend (Eigen). Same equations as the reference backend (see
-// reference.cpp), arranged for speed:
-//   1. The input projection XP = x·K + b_in is computed for a block of timesteps with one GEMM
-//      (the whole sequence when it fits the block budget), outside the time loop.
-//   2. Per step, one GEMM HR = h·R (+ b_rec) gives the recurrent parts of all three gates for all
-//      samples (for reset_after=False only z and r; (r⊙h)·R_h follows once r is known).
-//   3. Gate math is fused row by row on preallocated buffers: the time loop allocates nothing.
-// The block budget keeps the extra memory of step 1 at a fraction of the inputs and outputs, so
-// peak memory stays close to inputs + weights + outputs + trace.
+// The float32 CPU backend. Same equations as the reference backend (see cell_math.h), arranged
+// for speed:
+//   1. The input projections XP = x·K + b_in of a block of steps are one product, before the
+//      steps of that block (the whole sequence when it fits kBlockBytes, so memory stays constant
+//      in T beyond the output).
+//   2. A step is one pass per thread over its share of the units: HR = h·R_(own columns) + b_rec
+//      for all active samples, then the gates of those units,
+//          z = σ(xz + hr_z)   r = σ(xr + hr_r)   hh = φ(xh + r ⊙ hr_h)   h' = z ⊙ h + (1 − z) ⊙ hh
+//      (reset_after=False needs all of r before (r ⊙ h)·R_h, so its step has a second phase).
+//   3. Weights are packed once per layer into per-thread panels (cpu_gemm.h); the time loop
+//      allocates nothing; samples that are masked at a step (and not traced) are skipped, so a
+//      batch of short sequences costs what its lengths add up to.
+//   4. Threads: the units are split across the team (cpu_team.h) when a step is large enough to
+//      pay for it. Each unit's numbers are computed the same way whatever the split, so one and
+//      two threads give the same bits.
+// Gate traces record the values the step used (the per-thread gate buffers), not a recomputation.
 #include "backends/backend.h"
+#include "backends/cpu_gemm.h"
+#include "backends/cpu_team.h"
+
+#include "gruscope/cpu_info.h"
 
 #include <Eigen/Core>
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 #include <new>
 #include <vector>
 
 namespace gruscope::detail {
 namespace {
 
-using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using MapRow = Eigen::Map<RowMat>;
-using MapRowC = Eigen::Map<const RowMat>;
-using MapRowCS = Eigen::Map<const RowMat, 0, Eigen::OuterStride<>>;
-using MapRowS = Eigen::Map<RowMat, 0, Eigen::OuterStride<>>;
-using ArrF = Eigen::Map<Eigen::ArrayXf>;
-using ArrFC = Eigen::Map<const Eigen::ArrayXf>;
+using cpugemm::Floats;
+using cpugemm::Panel;
 
-// Threads for one matrix product of `flops`: Eigen's fork/join costs more than it saves on the
-// small per-step products (below about a million flops), so those stay on one core.
-int threadsFor(double flops) noexcept
-{
-#ifdef GRUSCOPE_HAVE_OPENMP
-    return flops >= 1e6 ? 0 : 1; // 0: Eigen's default, all cores
-#else
-    (void)flops;
-    return 1;
-#endif
-}
+// Input projections held at once (all threads together): large enough for efficient products,
+// small enough that each thread's share stays in its L2 cache until the steps read it (8 MiB
+// made S7, 32×100×128×256, about 10% slower than 1 MiB on the 2-core machine), and constant in T:
+// a 100 000-step call holds no more than a 1 000-step one.
+constexpr int64_t kBlockBytes = int64_t(1) << 20;
+// When a second thread pays (gruscope-cli bench, 2-core machine): at U = 64 splitting the units
+// doubled the time (B=1: 0.16 vs 0.07 ms for 100 steps; B=4 and B=32 too), from U = 128 it was
+// faster or even, by up to 1.4× at U ≥ 192. So a thread takes at least 64 units, and at least
+// this much multiply-add work per step.
+constexpr double kFlopsPerThread = 1.5e5;
+constexpr int64_t kMinUnitsPerThread = 64;
 
-// Apply an activation to B rows of U values; softmax must see one row at a time.
-void applyRows(ActivationKind kind, Flavor flavor, float* p, int64_t B, int64_t U) noexcept
-{
-    if (kind == ActivationKind::Softmax) {
-        for (int64_t b = 0; b < B; ++b)
-            applyActivation(kind, flavor, p + b * U, U);
-    } else {
-        applyActivation(kind, flavor, p, B * U);
-    }
-}
+struct Packs {
+    std::vector<Panel> kernel, recurrent; // one per part
+};
+
+// One thread's scratch: its columns of the input projections and recurrent products, its gates.
+struct PartScratch {
+    Floats xp, hr;                            // block·B × ld, B × ld
+    Floats preZ, preR, preH, z, r, hh;        // B × nuPad each
+    std::vector<float*> rowsOut;              // output row pointers for a product
+};
 
 class CpuBackend final : public Backend {
 public:
@@ -56,17 +63,9 @@ public:
 
     void prepare(const GruConfig& config, const GruWeights& w) override
     {
-        // Rᵀ (3U × U, row-major), made once per layer: HRᵀ = Rᵀ·Hᵀ lets Eigen use its fast
-        // row-major matrix-vector kernel at batch 1 and avoids re-packing R at every step.
-        const int64_t U = config.units, G = 3 * U;
-        m_rt = MapRowC(w.recurrentKernel.ptr(), U, G).transpose();
-        m_bIn = Eigen::RowVectorXf::Zero(G);
-        m_bRec = Eigen::RowVectorXf::Zero(G);
-        if (config.use_bias) {
-            m_bIn = Eigen::Map<const Eigen::RowVectorXf>(w.bias.ptr(), G);
-            if (config.reset_after)
-                m_bRec = Eigen::Map<const Eigen::RowVectorXf>(w.bias.ptr() + G, G);
-        }
+        m_config = &config;
+        m_weights = &w;
+        m_packs.clear();
     }
 
     BackendSupport supports(const PreparedCall&) const override
@@ -76,249 +75,406 @@ public:
         return s;
     }
 
-    void reserve(const PreparedCall& c, RunResult&) override
+    void reserve(const PreparedCall& c, RunResult& result) override
     {
-        const int64_t B = c.B, T = c.T, I = c.I, U = c.U, G = 3 * U;
-        // Block of processing steps whose input projection is computed at once. Budget: at least
-        // 4 MiB, at most a quarter of (inputs + outputs), never more than the whole sequence.
-        const int64_t bytesPerStep = B * G * int64_t(sizeof(float));
-        const int64_t ioBytes = (B * T * I + B * T * U) * int64_t(sizeof(float));
-        const int64_t budget = std::max<int64_t>(int64_t(4) << 20, ioBytes / 4);
-        m_block = std::clamp<int64_t>(bytesPerStep > 0 ? budget / bytesPerStep : T, 1, std::max<int64_t>(T, 1));
-        // Without dropout masks and with the whole sequence in one block, x is projected in place:
-        // rows of x are (b, t) for batch-major input and (t, b) for time-major input.
-        m_direct = m_block >= T && c.inputMaskCount == 0;
-        m_xp.resize(m_direct ? B * T : m_block * B, G);
-        if (!m_direct)
-            m_xg.resize(m_block * B, I);
-        for (RowMat* m : { &m_h, &m_z, &m_rg, &m_hh, &m_preZ, &m_preR, &m_preH, &m_prev })
-            m->resize(B, U);
-        m_hr.resize(B, G);
-        if (c.recMaskCount || !c.config->reset_after) {
-            m_hm.resize(B, U);
-            m_rhm.resize(B, U);
-            m_hrh.resize(B, U);
+        const int64_t B = c.B, T = c.T, I = c.I, U = c.U;
+        m_parts = planParts(c);
+        const Packs& packs = packsFor(c, m_parts);
+        const int64_t bytesPerStep = std::max<int64_t>(1, B * 3 * U * int64_t(sizeof(float)));
+        m_block = std::clamp<int64_t>(kBlockBytes / bytesPerStep, 1, std::max<int64_t>(T, 1));
+        m_scratch.resize(size_t(m_parts));
+        for (int t = 0; t < m_parts; ++t) {
+            const Panel& p = packs.recurrent[size_t(t)];
+            PartScratch& ps = m_scratch[size_t(t)];
+            ps.xp.resize(size_t(m_block * B * p.ld()));
+            ps.hr.assign(size_t(B * p.ld()), 0.0f);
+            for (Floats* v : {&ps.preZ, &ps.preR, &ps.preH, &ps.z, &ps.r, &ps.hh})
+                v->assign(size_t(B * p.nuPad), 0.0f);
+            ps.rowsOut.resize(size_t(std::max(m_block * B, B)));
         }
+        for (Floats* v : {&m_h[0], &m_h[1], &m_prev})
+            v->resize(size_t(B * U));
+        if (!c.config->reset_after || c.recMaskCount)
+            m_rh.resize(size_t(B * U));
+        m_hm.resize(c.recMaskCount ? size_t(3 * B * U) : 0);
+        m_xg.resize(size_t(c.inputMaskCount * m_block * B * I));
+        m_projIn.resize(size_t(3 * m_block * B));
+        m_projRow.resize(size_t(m_block * B));
+        m_stepIn.resize(size_t(3 * B));
+        m_active.resize(size_t(B));
+        m_activeMark.resize(size_t(B));
+        result.scratchBytes = scratchBytes(packs);
     }
 
-    RunStatus run(const PreparedCall& c, RunResult& result) noexcept override
-    {
-        // Eigen's large products may take a temporary buffer from the heap.
-        try {
-            return loop(c, result);
-        } catch (const std::bad_alloc&) {
-            return RunStatus::failed(ErrorCode::ResourceLimit, "out of memory in a matrix product");
-        }
-    }
+    RunStatus run(const PreparedCall& c, RunResult& result) noexcept override;
 
 private:
-    RunStatus loop(const PreparedCall& c, RunResult& result)
+    struct Loop;
+    static void projectPart(void* ctx, int t) noexcept;
+    static void gatesPart(void* ctx, int t) noexcept;
+    static void candidatePart(void* ctx, int t) noexcept;
+
+    static int planParts(const PreparedCall& c) noexcept
     {
-        const int64_t B = c.B, T = c.T, I = c.I, U = c.U, G = 3 * U;
-        const GruWeights& w = *c.weights;
-        const bool resetAfter = c.config->reset_after;
-        MapRowC K(w.kernel.ptr(), I, G);
-        MapRowC R(w.recurrentKernel.ptr(), U, G);
-        const RowMat& Rt = m_rt;
-        const Eigen::RowVectorXf& bIn = m_bIn;
-        const Eigen::RowVectorXf& bRec = m_bRec;
-        const Eigen::Index gates2 = 2 * U;
-        const int64_t block = m_block;
-        const bool timeMajor = c.timeMajor;
-        const bool direct = m_direct;
-        RowMat &XP = m_xp, &Xg = m_xg, &H = m_h, &HR = m_hr, &Z = m_z, &Rg = m_rg, &HH = m_hh, &PreZ = m_preZ,
-               &PreR = m_preR, &PreH = m_preH, &Prev = m_prev, &Hm = m_hm, &RHm = m_rhm, &HRh = m_hrh;
-        Prev.setZero();
-        std::memcpy(H.data(), c.h0.data(), size_t(B * U) * sizeof(float));
-
-        const int stepThreads = threadsFor(2.0 * double(B) * double(U) * double(G));
-        Eigen::setNbThreads(threadsFor(2.0 * double(B) * double(T) * double(I) * double(G)));
-        if (direct) {
-            MapRowCS X(c.x, B * T, I, Eigen::OuterStride<>(I));
-            XP.noalias() = X * K;
-            XP.rowwise() += bIn;
-        }
-        auto xpRow = [&](int64_t b, int64_t s, int64_t blockStart) -> const float* {
-            if (!direct)
-                return XP.data() + ((s - blockStart) * B + b) * G;
-            const int64_t t = c.timeAt(s);
-            const int64_t row = timeMajor ? t * B + b : b * T + t;
-            return XP.data() + row * G;
-        };
-
-        int64_t blockStart = 0;
-        Eigen::setNbThreads(stepThreads);
-        for (int64_t s = 0; s < T; ++s) {
-            if (c.stop(s))
-                return RunStatus::cancelled();
-            if (!direct && (s - blockStart >= block || s == 0)) {
-                blockStart = s;
-                Eigen::setNbThreads(threadsFor(2.0 * double(B) * double(block) * double(I) * double(G)));
-                projectBlock(c, K, bIn, s, std::min(block, T - s), Xg, XP);
-                Eigen::setNbThreads(stepThreads);
-            }
-
-            // Recurrent products for all samples: HR = h·R + b_rec (reset_after) or h·R[:, :2U].
-            if (c.recMaskCount == 0) {
-                // HR (B × 3U, row-major) viewed as HRᵀ (3U × B, column-major): HRᵀ = Rᵀ·Hᵀ.
-                Eigen::Map<Eigen::MatrixXf> HRt(HR.data(), G, B);
-                if (resetAfter) {
-                    if (B == 1)
-                        HRt.col(0).noalias() = Rt * H.row(0).transpose();
-                    else
-                        HRt.noalias() = Rt * H.transpose();
-                    HR.rowwise() += bRec;
-                } else {
-                    Eigen::Map<Eigen::MatrixXf, 0, Eigen::OuterStride<>> HRt2(
-                        HR.data(), gates2, B, Eigen::OuterStride<>(G));
-                    if (B == 1)
-                        HRt2.col(0).noalias() = Rt.topRows(gates2) * H.row(0).transpose();
-                    else
-                        HRt2.noalias() = Rt.topRows(gates2) * H.transpose();
-                }
-            } else {
-                for (int g = 0; g < (resetAfter ? 3 : 2); ++g) {
-                    MapRowC m(c.recMasks.data() + size_t(g * B * U), B, U);
-                    Hm = H.cwiseProduct(m);
-                    HR.middleCols(g * U, U).noalias() = Hm * R.middleCols(g * U, U);
-                    HR.middleCols(g * U, U).rowwise() += bRec.segment(g * U, U);
-                }
-            }
-
-            // z and r for every sample.
-            for (int64_t b = 0; b < B; ++b) {
-                const float* xp = xpRow(b, s, blockStart);
-                const float* hr = HR.data() + b * G;
-                float* pz = PreZ.data() + b * U;
-                float* pr = PreR.data() + b * U;
-                for (int64_t j = 0; j < U; ++j) {
-                    pz[j] = xp[j] + hr[j];
-                    pr[j] = xp[U + j] + hr[U + j];
-                }
-            }
-            Z = PreZ;
-            Rg = PreR;
-            applyRows(c.recAct, c.flavor, Z.data(), B, U);
-            applyRows(c.recAct, c.flavor, Rg.data(), B, U);
-
-            // Candidate pre-activation.
-            if (resetAfter) {
-                for (int64_t b = 0; b < B; ++b) {
-                    const float* xp = xpRow(b, s, blockStart) + 2 * U;
-                    const float* hr = HR.data() + b * G + 2 * U;
-                    const float* r = Rg.data() + b * U;
-                    float* ph = PreH.data() + b * U;
-                    for (int64_t j = 0; j < U; ++j)
-                        ph[j] = xp[j] + r[j] * hr[j];
-                }
-            } else {
-                // (r ⊙ h ⊙ n_h)·R_h
-                if (c.recMaskCount) {
-                    MapRowC m(c.recMasks.data() + size_t(2 * B * U), B, U);
-                    RHm = Rg.cwiseProduct(H).cwiseProduct(m);
-                } else {
-                    RHm = Rg.cwiseProduct(H);
-                }
-                {
-                    Eigen::Map<Eigen::MatrixXf> HRht(HRh.data(), U, B); // (B × U) row-major as (U × B)
-                    HRht.noalias() = Rt.bottomRows(U) * RHm.transpose();
-                }
-                for (int64_t b = 0; b < B; ++b) {
-                    const float* xp = xpRow(b, s, blockStart) + 2 * U;
-                    const float* hr = HRh.data() + b * U;
-                    float* ph = PreH.data() + b * U;
-                    for (int64_t j = 0; j < U; ++j)
-                        ph[j] = xp[j] + hr[j];
-                }
-            }
-            HH = PreH;
-            applyRows(c.act, c.flavor, HH.data(), B, U);
-
-            // h' = z ⊙ h + (1 − z) ⊙ hh, then Keras's masking of state and output.
-            for (int64_t b = 0; b < B; ++b) {
-                float* h = H.data() + b * U;
-                float* prev = Prev.data() + b * U;
-                const float* z = Z.data() + b * U;
-                const float* hh = HH.data() + b * U;
-                if (c.kept(b, s)) {
-                    for (int64_t j = 0; j < U; ++j) {
-                        h[j] = z[j] * h[j] + (1.0f - z[j]) * hh[j];
-                        prev[j] = h[j];
-                    }
-                } else if (c.zeroOutputForMask) {
-                    std::fill(prev, prev + U, 0.0f);
-                }
-                if (c.returnSequences)
-                    std::memcpy(
-                        result.output.ptr() + b * c.outStrideB + s * c.outStrideS, prev, size_t(U) * sizeof(float));
-            }
-
-            if (c.tracing() && s >= c.traceBegin && s < c.traceEnd) {
-                // Copy the rows of the traced samples: gates, candidate, state and the sums.
-                Trace& tr = result.trace;
-                const int64_t W = c.traceEnd - c.traceBegin;
-                for (int64_t b = 0; b < B; ++b) {
-                    const int64_t slot = c.sampleSlot[size_t(b)];
-                    if (slot < 0)
-                        continue;
-                    const size_t at = size_t((slot * W + (s - c.traceBegin)) * U);
-                    const size_t bytes = size_t(U) * sizeof(float);
-                    std::memcpy(tr.z.ptr() + at, Z.data() + b * U, bytes);
-                    std::memcpy(tr.r.ptr() + at, Rg.data() + b * U, bytes);
-                    std::memcpy(tr.hh.ptr() + at, HH.data() + b * U, bytes);
-                    std::memcpy(tr.h.ptr() + at, H.data() + b * U, bytes);
-                    std::memcpy(tr.preZ.ptr() + at, PreZ.data() + b * U, bytes);
-                    std::memcpy(tr.preR.ptr() + at, PreR.data() + b * U, bytes);
-                    std::memcpy(tr.preH.ptr() + at, PreH.data() + b * U, bytes);
-                    tr.kept.data[size_t(slot * W + (s - c.traceBegin))] = c.kept(b, s) ? 1 : 0;
-                }
-            }
-        }
-        if (!c.returnSequences)
-            std::memcpy(result.output.ptr(), Prev.data(), size_t(B * U) * sizeof(float));
-        std::memcpy(result.state.ptr(), H.data(), size_t(B * U) * sizeof(float));
-        return RunStatus::ok();
+        if (c.act == ActivationKind::Softmax || c.recAct == ActivationKind::Softmax)
+            return 1; // softmax normalises over all units: one thread must see them all
+        const double stepFlops = 2.0 * double(c.B) * 3.0 * double(c.U) * double(c.U + c.I);
+        const int64_t byFlops = int64_t(stepFlops / kFlopsPerThread);
+        const int64_t byUnits = c.U / kMinUnitsPerThread;
+        return int(std::clamp<int64_t>(std::min({int64_t(cpuThreads()), byFlops, byUnits}), 1, 64));
     }
 
-    // Prepared once per layer.
-    RowMat m_rt;
-    Eigen::RowVectorXf m_bIn, m_bRec;
-    // Scratch, sized by reserve() and kept between calls: the time loop allocates nothing.
-    int64_t m_block = 1;
-    bool m_direct = false;
-    RowMat m_xp, m_xg, m_h, m_hr, m_z, m_rg, m_hh, m_preZ, m_preR, m_preH, m_prev, m_hm, m_rhm, m_hrh;
-
-    // Gather x for steps [s0, s0+n) in processing order (dropout applied) and project them.
-    static void projectBlock(const PreparedCall& c, const MapRowC& K, const Eigen::RowVectorXf& bIn, int64_t s0,
-        int64_t n, RowMat& Xg, RowMat& XP) noexcept
+    const Packs& packsFor(const PreparedCall& c, int parts)
     {
-        const int64_t B = c.B, I = c.I, U = c.U;
-        const int gathers = c.inputMaskCount == 3 ? 3 : 1;
-        for (int g = 0; g < gathers; ++g) {
-            for (int64_t k = 0; k < n; ++k) {
-                const int64_t t = c.timeAt(s0 + k);
+        auto it = m_packs.find(parts);
+        if (it != m_packs.end())
+            return it->second;
+        const int64_t U = c.U, I = c.I;
+        const GruWeights& w = *m_weights;
+        const bool bias = m_config->use_bias;
+        const float* bIn = bias ? w.bias.ptr() : nullptr;
+        const float* bRec = bias && m_config->reset_after ? w.bias.ptr() + 3 * U : nullptr;
+        // Units split in whole vectors; the last part takes the rest.
+        const int64_t chunk = cpugemm::padUnits((U + parts - 1) / parts);
+        Packs packs;
+        for (int t = 0; t < parts; ++t) {
+            const int64_t u0 = std::min(U, t * chunk), nu = std::min(U, u0 + chunk) - u0;
+            packs.kernel.push_back(cpugemm::packPanel(w.kernel.ptr(), I, U, u0, nu, bIn));
+            packs.recurrent.push_back(cpugemm::packPanel(w.recurrentKernel.ptr(), U, U, u0, nu, bRec));
+        }
+        return m_packs.emplace(parts, std::move(packs)).first->second;
+    }
+
+    int64_t scratchBytes(const Packs& packs) const noexcept
+    {
+        int64_t n = 0;
+        auto add = [&n](const auto& v) { n += int64_t(v.capacity() * sizeof(v[0])); };
+        for (const Panel& p : packs.kernel)
+            add(p.w);
+        for (const Panel& p : packs.recurrent)
+            add(p.w);
+        for (const PartScratch& ps : m_scratch)
+            for (const Floats* v : {&ps.xp, &ps.hr, &ps.preZ, &ps.preR, &ps.preH, &ps.z, &ps.r, &ps.hh})
+                add(*v);
+        for (const Floats* v : {&m_h[0], &m_h[1], &m_prev, &m_rh, &m_hm, &m_xg})
+            add(*v);
+        return n;
+    }
+
+    const GruConfig* m_config = nullptr;
+    const GruWeights* m_weights = nullptr;
+    std::map<int, Packs> m_packs; // by number of parts, made on first use
+    int m_parts = 1;
+    int64_t m_block = 1;
+    // Scratch, sized by reserve() and kept between calls.
+    std::vector<PartScratch> m_scratch;
+    Floats m_h[2], m_prev, m_rh, m_hm, m_xg;
+    std::vector<const float*> m_projIn, m_stepIn;
+    std::vector<int64_t> m_projRow, m_active;
+    std::vector<uint8_t> m_activeMark;
+};
+
+// What the parts of a phase share. Written by the calling thread between phases only.
+struct CpuBackend::Loop {
+    CpuBackend* self;
+    const PreparedCall* c;
+    RunResult* result;
+    const Packs* packs;
+    int64_t s = 0, blockStart = 0;
+    int64_t projRows = 0; // rows of the current projection phase
+    int64_t nActive = 0;
+    const float* hCur = nullptr;
+    float* hNext = nullptr;
+
+    bool traced(int64_t b) const noexcept
+    {
+        return c->tracing() && s >= c->traceBegin && s < c->traceEnd && c->sampleSlot[size_t(b)] >= 0;
+    }
+};
+
+// Phase 1 of a block: this part's columns of XP for the listed (step, sample) rows.
+void CpuBackend::projectPart(void* ctx, int t) noexcept
+{
+    Loop& L = *static_cast<Loop*>(ctx);
+    CpuBackend& S = *L.self;
+    const PreparedCall& c = *L.c;
+    const Panel& K = L.packs->kernel[size_t(t)];
+    PartScratch& ps = S.m_scratch[size_t(t)];
+    const int64_t n = L.projRows, ld = K.ld(), np = K.nuPad;
+    if (c.inputMaskCount == 3) {
+        // One dropout mask per gate: gate g projects x ⊙ m_g.
+        for (int g = 0; g < 3; ++g) {
+            for (int64_t i = 0; i < n; ++i)
+                ps.rowsOut[size_t(i)] = ps.xp.data() + S.m_projRow[size_t(i)] * ld + g * np;
+            cpugemm::gemmRows(n, S.m_projIn.data() + g * n, c.I, K.w.data() + g * np, ld, np, K.bias.data() + g * np,
+                              ps.rowsOut.data());
+        }
+        return;
+    }
+    for (int64_t i = 0; i < n; ++i)
+        ps.rowsOut[size_t(i)] = ps.xp.data() + S.m_projRow[size_t(i)] * ld;
+    cpugemm::gemmRows(n, S.m_projIn.data(), c.I, K.w.data(), ld, ld, K.bias.data(), ps.rowsOut.data());
+}
+
+namespace {
+
+// out = act(in) over n values: tanh and sigmoid straight from Eigen's vector kernels (the same
+// ones applyActivation uses, so the same numbers), the rest in place through applyActivation.
+// n is padded to whole vectors except for softmax, which must see exactly the units.
+#if defined(__GNUC__) && !defined(__clang__)
+// GCC 12 sees Eigen's AVX-512 exp/tanh packets through -Wmaybe-uninitialized false positives.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+void activate(ActivationKind kind, Flavor flavor, const float* in, float* out, int64_t n) noexcept
+{
+    Eigen::Map<const Eigen::ArrayXf> src(in, n);
+    Eigen::Map<Eigen::ArrayXf> dst(out, n);
+    switch (kind) {
+    case ActivationKind::Tanh: dst = src.tanh(); return;
+    case ActivationKind::Sigmoid: dst = src.logistic(); return;
+    default:
+        dst = src;
+        applyActivation(kind, flavor, out, n);
+        return;
+    }
+}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+// A kept sample's new state for a part's units, written while its gates are still in L1:
+//   h' = z ⊙ h + (1 − z) ⊙ hh, and the output is h'.
+void updateRow(const PartScratch& ps, int64_t b, int64_t np, int64_t nu, const float* h, float* hn, float* pv) noexcept
+{
+    const float* z = ps.z.data() + b * np;
+    const float* hh = ps.hh.data() + b * np;
+    for (int64_t j = 0; j < nu; ++j) {
+        hn[j] = z[j] * h[j] + (1.0f - z[j]) * hh[j];
+        pv[j] = hn[j];
+    }
+}
+
+// The rest of a step for a part's units and every sample: masked samples keep their state and
+// output the previous output (or zeros with zero_output_for_mask); outputs; trace rows.
+void finishPart(const PreparedCall& c, RunResult& result, int64_t s, const Panel& P, PartScratch& ps,
+                const uint8_t* active, const float* hCur, float* hNext, float* prev) noexcept
+{
+    const int64_t B = c.B, U = c.U, u0 = P.u0, nu = P.nu, np = P.nuPad;
+    const bool tracing = c.tracing() && s >= c.traceBegin && s < c.traceEnd;
+    for (int64_t b = 0; b < B; ++b) {
+        const float* h = hCur + b * U + u0;
+        float* hn = hNext + b * U + u0;
+        float* pv = prev + b * U + u0;
+        if (!active[b] || !c.kept(b, s)) { // (kept samples were updated by updateRow)
+            std::memcpy(hn, h, size_t(nu) * sizeof(float));
+            if (c.zeroOutputForMask)
+                std::fill(pv, pv + nu, 0.0f);
+        }
+        if (c.returnSequences)
+            std::memcpy(result.output.ptr() + b * c.outStrideB + s * c.outStrideS + u0, pv, size_t(nu) * sizeof(float));
+        const int64_t slot = tracing ? c.sampleSlot[size_t(b)] : -1;
+        if (slot < 0)
+            continue;
+        Trace& tr = result.trace;
+        const int64_t W = c.traceEnd - c.traceBegin;
+        const size_t at = size_t((slot * W + (s - c.traceBegin)) * U + u0);
+        const size_t bytes = size_t(nu) * sizeof(float);
+        std::memcpy(tr.z.ptr() + at, ps.z.data() + b * np, bytes);
+        std::memcpy(tr.r.ptr() + at, ps.r.data() + b * np, bytes);
+        std::memcpy(tr.hh.ptr() + at, ps.hh.data() + b * np, bytes);
+        std::memcpy(tr.h.ptr() + at, hn, bytes);
+        std::memcpy(tr.preZ.ptr() + at, ps.preZ.data() + b * np, bytes);
+        std::memcpy(tr.preR.ptr() + at, ps.preR.data() + b * np, bytes);
+        std::memcpy(tr.preH.ptr() + at, ps.preH.data() + b * np, bytes);
+    }
+}
+
+} // namespace
+
+// Phase 2 of a step: HR = h·R + b_rec for this part's columns, z and r, and for reset_after the
+// candidate and the new state; for reset_after=False the r ⊙ h the candidate product needs.
+void CpuBackend::gatesPart(void* ctx, int t) noexcept
+{
+    Loop& L = *static_cast<Loop*>(ctx);
+    CpuBackend& S = *L.self;
+    const PreparedCall& c = *L.c;
+    const Panel& P = L.packs->recurrent[size_t(t)];
+    PartScratch& ps = S.m_scratch[size_t(t)];
+    const int64_t B = c.B, U = c.U, ld = P.ld(), np = P.nuPad, nu = P.nu, u0 = P.u0, n = L.nActive;
+    const bool resetAfter = c.config->reset_after;
+    const int gates = resetAfter ? 3 : 2;
+
+    if (c.recMaskCount == 0) {
+        for (int64_t i = 0; i < n; ++i)
+            ps.rowsOut[size_t(i)] = ps.hr.data() + S.m_active[size_t(i)] * ld;
+        cpugemm::gemmRows(n, S.m_stepIn.data(), U, P.w.data(), ld, gates * np, resetAfter ? P.bias.data() : nullptr,
+                          ps.rowsOut.data());
+    } else {
+        // Recurrent dropout: gate g multiplies (h ⊙ n_g).
+        for (int g = 0; g < gates; ++g) {
+            for (int64_t i = 0; i < n; ++i)
+                ps.rowsOut[size_t(i)] = ps.hr.data() + S.m_active[size_t(i)] * ld + g * np;
+            cpugemm::gemmRows(n, S.m_stepIn.data() + g * B, U, P.w.data() + g * np, ld, np,
+                              resetAfter ? P.bias.data() + g * np : nullptr, ps.rowsOut.data());
+        }
+    }
+
+    const int64_t k = L.s - L.blockStart;
+    for (int64_t i = 0; i < n; ++i) {
+        const int64_t b = S.m_active[size_t(i)];
+        const float* xp = ps.xp.data() + (k * B + b) * ld;
+        const float* hr = ps.hr.data() + b * ld;
+        float *pz = ps.preZ.data() + b * np, *pr = ps.preR.data() + b * np;
+        float *z = ps.z.data() + b * np, *r = ps.r.data() + b * np;
+        for (int64_t j = 0; j < nu; ++j) {
+            pz[j] = xp[j] + hr[j];
+            pr[j] = xp[np + j] + hr[np + j];
+        }
+        const int64_t nRec = c.recAct == ActivationKind::Softmax ? nu : np;
+        activate(c.recAct, c.flavor, pz, z, nRec);
+        activate(c.recAct, c.flavor, pr, r, nRec);
+        const float* h = L.hCur + b * U + u0;
+        if (resetAfter) {
+            float* ph = ps.preH.data() + b * np;
+            for (int64_t j = 0; j < nu; ++j)
+                ph[j] = xp[2 * np + j] + r[j] * hr[2 * np + j];
+            activate(c.act, c.flavor, ph, ps.hh.data() + b * np, c.act == ActivationKind::Softmax ? nu : np);
+            if (c.kept(b, L.s))
+                updateRow(ps, b, np, nu, h, L.hNext + b * U + u0, S.m_prev.data() + b * U + u0);
+        } else {
+            // r ⊙ h (⊙ n_h): the rows of the candidate's product, complete once every part is done.
+            float* rh = S.m_rh.data() + b * U + u0;
+            const float* m = c.recMaskCount ? c.recMasks.data() + size_t(2 * B * U + b * U + u0) : nullptr;
+            for (int64_t j = 0; j < nu; ++j)
+                rh[j] = m ? r[j] * h[j] * m[j] : r[j] * h[j];
+        }
+    }
+    if (resetAfter)
+        finishPart(c, *L.result, L.s, P, ps, S.m_activeMark.data(), L.hCur, L.hNext, S.m_prev.data());
+}
+
+// Phase 3 of a reset_after=False step: (r ⊙ h)·R_h for this part's units, the candidate, the state.
+void CpuBackend::candidatePart(void* ctx, int t) noexcept
+{
+    Loop& L = *static_cast<Loop*>(ctx);
+    CpuBackend& S = *L.self;
+    const PreparedCall& c = *L.c;
+    const Panel& P = L.packs->recurrent[size_t(t)];
+    PartScratch& ps = S.m_scratch[size_t(t)];
+    const int64_t U = c.U, ld = P.ld(), np = P.nuPad, nu = P.nu, n = L.nActive;
+    for (int64_t i = 0; i < n; ++i)
+        ps.rowsOut[size_t(i)] = ps.hr.data() + S.m_active[size_t(i)] * ld + 2 * np;
+    const int64_t k = L.s - L.blockStart;
+    cpugemm::gemmRows(n, S.m_stepIn.data(), U, P.w.data() + 2 * np, ld, np, nullptr, ps.rowsOut.data());
+    for (int64_t i = 0; i < n; ++i) {
+        const int64_t b = S.m_active[size_t(i)];
+        const float* xp = ps.xp.data() + (k * c.B + b) * ld + 2 * np;
+        const float* hr = ps.hr.data() + b * ld + 2 * np;
+        float* ph = ps.preH.data() + b * np;
+        for (int64_t j = 0; j < nu; ++j)
+            ph[j] = xp[j] + hr[j];
+        activate(c.act, c.flavor, ph, ps.hh.data() + b * np, c.act == ActivationKind::Softmax ? nu : np);
+        if (c.kept(b, L.s))
+            updateRow(ps, b, np, nu, L.hCur + b * U + P.u0, L.hNext + b * U + P.u0, S.m_prev.data() + b * U + P.u0);
+    }
+    finishPart(c, *L.result, L.s, P, ps, S.m_activeMark.data(), L.hCur, L.hNext, S.m_prev.data());
+}
+
+RunStatus CpuBackend::run(const PreparedCall& c, RunResult& result) noexcept
+{
+    const int64_t B = c.B, T = c.T, I = c.I, U = c.U;
+    Loop L{this, &c, &result, &m_packs.at(m_parts)};
+    CpuTeam::Lease team = CpuTeam::instance().lease(m_parts);
+    result.threads = team ? m_parts : 1;
+    std::memcpy(m_h[0].data(), c.h0.data(), size_t(B * U) * sizeof(float));
+    std::fill(m_prev.begin(), m_prev.end(), 0.0f);
+    int cur = 0;
+
+    for (int64_t s = 0; s < T; ++s) {
+        if (c.stop(s))
+            return RunStatus::cancelled();
+        L.s = s;
+        // Which samples this step computes: the kept ones, and the traced ones (their gates are
+        // recorded even on a masked step). The others only carry their state.
+        L.nActive = 0;
+        for (int64_t b = 0; b < B; ++b) {
+            const bool on = c.kept(b, s) || L.traced(b);
+            m_activeMark[size_t(b)] = on ? 1 : 0;
+            if (on)
+                m_active[size_t(L.nActive++)] = b;
+        }
+
+        if (s == 0 || s - L.blockStart >= m_block) {
+            // Inputs of the next block of steps, for the samples that will need them.
+            L.blockStart = s;
+            const int64_t steps = std::min(m_block, T - s);
+            const int masks = c.inputMaskCount;
+            int64_t n = 0;
+            for (int64_t k = 0; k < steps; ++k) {
+                const int64_t t = c.timeAt(s + k);
+                const bool traceStep = c.tracing() && s + k >= c.traceBegin && s + k < c.traceEnd;
                 for (int64_t b = 0; b < B; ++b) {
+                    if (!c.kept(b, s + k) && !(traceStep && c.sampleSlot[size_t(b)] >= 0))
+                        continue;
                     const float* x = c.x + b * c.xStrideB + t * c.xStrideT;
-                    float* dst = Xg.data() + (k * B + b) * I;
-                    if (c.inputMaskCount == 0) {
-                        std::memcpy(dst, x, size_t(I) * sizeof(float));
-                    } else {
+                    m_projRow[size_t(n)] = k * B + b;
+                    m_projIn[size_t(n)] = x;
+                    // Dropout on the inputs: x ⊙ m (one mask, or one per gate g at rows of gate g).
+                    for (int g = 0; g < masks; ++g) {
+                        float* dst = m_xg.data() + ((g * steps + k) * B + b) * I;
                         const float* m = c.inputMasks.data() + size_t((g * B + b) * I);
                         for (int64_t i = 0; i < I; ++i)
                             dst[i] = x[i] * m[i];
                     }
+                    ++n;
                 }
             }
-            auto rows = Xg.topRows(n * B);
-            if (gathers == 1) {
-                XP.topRows(n * B).noalias() = rows * K;
-            } else {
-                XP.topRows(n * B).middleCols(g * U, U).noalias() = rows * K.middleCols(g * U, U);
-            }
+            // With dropout the rows come from the masked copies; gate g's rows at [g·n, (g+1)·n).
+            for (int g = 0; g < masks; ++g)
+                for (int64_t i = 0; i < n; ++i)
+                    m_projIn[size_t(g * n + i)] = m_xg.data() + (g * steps * B + m_projRow[size_t(i)]) * I;
+            L.projRows = n;
+            team.run(m_parts, &projectPart, &L);
         }
-        XP.topRows(n * B).rowwise() += bIn;
+
+        L.hCur = m_h[cur].data();
+        L.hNext = m_h[1 - cur].data();
+        if (c.recMaskCount == 0) {
+            for (int64_t i = 0; i < L.nActive; ++i)
+                m_stepIn[size_t(i)] = L.hCur + m_active[size_t(i)] * U;
+        } else {
+            // Recurrent dropout: h ⊙ n_g for each gate, rows in m_hm.
+            for (int g = 0; g < 3; ++g)
+                for (int64_t i = 0; i < L.nActive; ++i) {
+                    const int64_t b = m_active[size_t(i)];
+                    const float* h = L.hCur + b * U;
+                    const float* m = c.recMasks.data() + size_t((g * B + b) * U);
+                    float* dst = m_hm.data() + (g * B + b) * U;
+                    for (int64_t j = 0; j < U; ++j)
+                        dst[j] = h[j] * m[j];
+                    m_stepIn[size_t(g * B + i)] = dst;
+                }
+        }
+        team.run(m_parts, &gatesPart, &L);
+        if (!c.config->reset_after) {
+            for (int64_t i = 0; i < L.nActive; ++i)
+                m_stepIn[size_t(i)] = m_rh.data() + m_active[size_t(i)] * U;
+            team.run(m_parts, &candidatePart, &L);
+        }
+
+        if (c.tracing() && s >= c.traceBegin && s < c.traceEnd)
+            for (int64_t b = 0; b < B; ++b)
+                if (c.sampleSlot[size_t(b)] >= 0)
+                    result.trace.kept.data[size_t(c.sampleSlot[size_t(b)] * (c.traceEnd - c.traceBegin) +
+                                                  (s - c.traceBegin))] = c.kept(b, s) ? 1 : 0;
+        cur = 1 - cur;
     }
-};
+    if (!c.returnSequences)
+        std::memcpy(result.output.ptr(), m_prev.data(), size_t(B * U) * sizeof(float));
+    std::memcpy(result.state.ptr(), m_h[cur].data(), size_t(B * U) * sizeof(float));
+    return RunStatus::ok();
+}
 
 } // namespace
 

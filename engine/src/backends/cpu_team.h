@@ -1,0 +1,80 @@
+// A process-wide team of worker threads for the cpu backend's time loop.
+//
+// The loop is a sequence of phases (project a block of inputs; one step's gates), each split by
+// units across the team: part t of a phase touches only thread t's units, so the parts of a phase
+// can run in any order, on any thread, with the same result bit for bit. run(parts, fn) calls
+// fn(ctx, t) for t = 0..parts-1, the caller taking part 0, and returns when every part is done.
+//
+// Why not OpenMP or Eigen's threads: a step at B=1, U=256 lasts a few microseconds, and a fork
+// that wakes a sleeping thread costs about as much. Workers here spin for a short while after each
+// part (so the next phase, microseconds later, finds them awake) and sleep on a condition
+// variable once the team has been idle for kSpinMicros. One call at a time leases the team; a
+// call that finds it leased (another layer running on another thread) runs its parts one after
+// another on its own thread, with the same numbers.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace gruscope::detail {
+
+class CpuTeam {
+public:
+    using PartFn = void (*)(void* ctx, int part) noexcept;
+
+    static CpuTeam& instance();
+
+    // Threads the team may use (this one included): GRUSCOPE_CPU_THREADS, else the cores, at most 8.
+    int size() const noexcept { return m_size; }
+
+    class Lease {
+    public:
+        Lease() = default;
+        explicit Lease(CpuTeam* team) : m_team(team) {}
+        Lease(Lease&& o) noexcept : m_team(o.m_team) { o.m_team = nullptr; }
+        Lease& operator=(Lease&&) = delete;
+        Lease(const Lease&) = delete;
+        ~Lease();
+        explicit operator bool() const noexcept { return m_team != nullptr; }
+
+        // fn(ctx, t) for t < parts, in parallel when this lease holds the team.
+        void run(int parts, PartFn fn, void* ctx) noexcept;
+
+    private:
+        CpuTeam* m_team = nullptr;
+    };
+
+    // The team for one call when `threads` > 1 and nobody else holds it; an empty lease otherwise
+    // (whose run() does the parts in order on the calling thread).
+    Lease lease(int threads) noexcept;
+
+    CpuTeam(const CpuTeam&) = delete;
+    CpuTeam& operator=(const CpuTeam&) = delete;
+    ~CpuTeam();
+
+private:
+    CpuTeam();
+    void start() noexcept; // spawns the workers on first use
+    void work(int id) noexcept;
+    void run(int parts, PartFn fn, void* ctx) noexcept;
+
+    int m_size = 1;
+    std::atomic<bool> m_leased{false};
+    std::vector<std::thread> m_workers;
+    bool m_started = false;
+
+    // The current phase, published by m_gen = (sequence << 8 | parts) (release) after fn and ctx.
+    PartFn m_fn = nullptr;
+    void* m_ctx = nullptr;
+    alignas(64) std::atomic<uint64_t> m_gen{0};
+    alignas(64) std::atomic<int> m_pending{0};
+    std::mutex m_mutex;
+    std::condition_variable m_wake;
+    bool m_quit = false;
+};
+
+} // namespace gruscope::detail
