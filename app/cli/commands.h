@@ -18,5 +18,6 @@ Runner addDiffCommand(CLI::App& app);
 Runner addConvertCommand(CLI::App& app);
 Runner addCompareCommand(CLI::App& app);
 Runner addDevicesCommand(CLI::App& app);
+Runner addBenchCommand(CLI::App& app);
 
 } // namespace cli

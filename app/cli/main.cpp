@@ -22,10 +22,11 @@ int main(int argc, char** argv)
         {"convert", cli::addConvertCommand(app)},
         {"compare", cli::addCompareCommand(app)},
         {"devices", cli::addDevicesCommand(app)},
+        {"bench", cli::addBenchCommand(app)},
     };
     // Name an unknown subcommand instead of CLI11's generic "A subcommand is required".
     if (argc > 1 && argv[1][0] != '-' && !runners.count(argv[1])) {
-        std::cerr << "gruscope-cli: unknown subcommand '" << argv[1] << "'; allowed are run, compare, eligibility, inspect, diff, convert, devices and version\n";
+        std::cerr << "gruscope-cli: unknown subcommand '" << argv[1] << "'; allowed are run, compare, bench, eligibility, inspect, diff, convert, devices and version\n";
         return cli::kExitBadInput;
     }
     try {

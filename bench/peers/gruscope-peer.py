@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""gruscope-peer.py: times PyTorch's nn.GRU or Keras's GRU layer on weights and inputs that
+`gruscope-cli bench` wrote, and writes their outputs back for the agreement check.
+
+  gruscope-peer.py torch|keras DIR B T I U RESET_AFTER WARMUP RUNS THREADS
+
+DIR holds kernel.f32 (I x 3U), recurrent_kernel.f32 (U x 3U), bias.f32 (2 x 3U, or 3U), x.f32
+(B x T x I), float32, Keras layouts. Writes DIR/out.f32 (B x T x U) and prints one JSON line
+{"peer":…,"version":…,"median_ms":…,"min_ms":…,"runs":…}. Exit 3 when the framework cannot be
+imported (the CLI then says the peer is not installed).
+
+PyTorch's nn.GRU is reset_after=True with gates r, z, n: weight_ih = kernel^T with the z and r
+blocks swapped (the same for weight_hh and both biases). It has no reset_after=False form.
+"""
+import json
+import os
+import sys
+import time
+
+
+def load(path, shape):
+    import numpy as np
+    a = np.fromfile(path, dtype=np.float32)
+    if a.size != int(np.prod(shape)):
+        sys.exit("gruscope-peer: %s holds %d floats, expected %s" % (path, a.size, shape))
+    return a.reshape(shape)
+
+
+def timed(fn, warmup, runs):
+    for _ in range(warmup):
+        fn()
+    ms = []
+    out = None
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        out = fn()
+        ms.append((time.perf_counter() - t0) * 1e3)
+    ms.sort()
+    return out, ms[len(ms) // 2], ms[0]
+
+
+def torch_peer(d, B, T, I, U, reset_after, warmup, runs, threads):
+    try:
+        import torch
+    except ImportError:
+        sys.exit(3)
+    import numpy as np
+    if not reset_after:
+        sys.exit("gruscope-peer: PyTorch's nn.GRU has no reset_after=False form")
+    torch.set_num_threads(threads)
+    K = load(d + "/kernel.f32", (I, 3 * U))
+    R = load(d + "/recurrent_kernel.f32", (U, 3 * U))
+    b = load(d + "/bias.f32", (2, 3 * U))
+    x = load(d + "/x.f32", (B, T, I))
+
+    def zr_swap(m):  # Keras [z | r | h] along the last axis -> PyTorch [r | z | n] along the first
+        z, r, h = np.split(m, 3, axis=-1)
+        return np.ascontiguousarray(np.concatenate([r, z, h], axis=-1).T)
+
+    gru = torch.nn.GRU(I, U, batch_first=True)
+    with torch.no_grad():
+        gru.weight_ih_l0.copy_(torch.from_numpy(zr_swap(K)))
+        gru.weight_hh_l0.copy_(torch.from_numpy(zr_swap(R)))
+        gru.bias_ih_l0.copy_(torch.from_numpy(zr_swap(b[0:1]).reshape(-1)))
+        gru.bias_hh_l0.copy_(torch.from_numpy(zr_swap(b[1:2]).reshape(-1)))
+    xt = torch.from_numpy(np.ascontiguousarray(x))
+    with torch.inference_mode():
+        out, med, mn = timed(lambda: gru(xt)[0], warmup, runs)
+    out.numpy().astype(np.float32).tofile(d + "/out.f32")
+    return "torch", torch.__version__, med, mn
+
+
+def keras_peer(d, B, T, I, U, reset_after, warmup, runs, threads):
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+    try:
+        import keras
+        import numpy as np
+        import tensorflow as tf
+    except ImportError:
+        sys.exit(3)
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    K = load(d + "/kernel.f32", (I, 3 * U))
+    R = load(d + "/recurrent_kernel.f32", (U, 3 * U))
+    b = load(d + "/bias.f32", (2, 3 * U) if reset_after else (3 * U,))
+    x = load(d + "/x.f32", (B, T, I))
+    layer = keras.layers.GRU(U, return_sequences=True, reset_after=reset_after)
+    layer.build((B, T, I))
+    layer.set_weights([K, R, b])
+    xt = tf.constant(x)
+    call = tf.function(lambda v: layer(v))
+    out, med, mn = timed(lambda: call(xt), warmup, runs)
+    np.asarray(out, dtype=np.float32).tofile(d + "/out.f32")
+    return "keras", "keras %s, tensorflow %s" % (keras.__version__, tf.__version__), med, mn
+
+
+def main():
+    if len(sys.argv) != 11 or sys.argv[1] not in ("torch", "keras"):
+        sys.exit(__doc__)
+    which, d = sys.argv[1], sys.argv[2]
+    B, T, I, U, ra, warmup, runs, threads = (int(v) for v in sys.argv[3:])
+    fn = torch_peer if which == "torch" else keras_peer
+    name, version, med, mn = fn(d, B, T, I, U, bool(ra), warmup, max(runs, 1), max(threads, 1))
+    print(json.dumps({"peer": name, "version": version, "median_ms": med, "min_ms": mn, "runs": runs}))
+
+
+if __name__ == "__main__":
+    main()
