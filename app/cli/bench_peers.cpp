@@ -147,10 +147,13 @@ std::string selfDir()
 
 } // namespace
 
-PeerRunner::PeerRunner(std::string python) : m_python(std::move(python)), m_peerDir(selfDir())
+PeerRunner::PeerRunner(std::string python, std::string kerasPython)
+    : m_python(std::move(python)), m_kerasPython(std::move(kerasPython)), m_peerDir(selfDir())
 {
     if (m_python.empty())
         m_python = fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+    if (m_kerasPython.empty())
+        m_kerasPython = m_python;
     std::string tmpl = (fs::temp_directory_path() / "gruscope-bench-XXXXXX").string();
     if (!mkdtemp(tmpl.data()))
         throw std::runtime_error("cannot make a scratch folder for the peers: " + std::string(std::strerror(errno)));
@@ -194,14 +197,15 @@ PeerTiming PeerRunner::time(const std::string& peer, const std::vector<int>& thr
                 best.why = "n/a: PyTorch's nn.GRU has no reset_after=False form";
                 return best;
             }
-            argv = {m_python, m_peerDir + "/gruscope-peer.py", peer, m_dir, n(p.B), n(p.T), n(p.I), n(p.U),
+            argv = {peer == "keras" ? m_kerasPython : m_python, m_peerDir + "/gruscope-peer.py", peer, m_dir, n(p.B), n(p.T), n(p.I), n(p.U),
                     p.resetAfter ? "1" : "0", n(p.warmup), n(p.runs), n(th)};
         }
         std::error_code ec;
         fs::remove(m_dir + "/out.f32", ec);
         const Child c = runChild(argv, env);
         if (c.status == 3) {
-            best.why = "not installed (" + m_python + " cannot import " + (peer == "torch" ? "torch" : "keras/tensorflow") + ")";
+            best.why = "not installed (" + (peer == "keras" ? m_kerasPython : m_python) + " cannot import " +
+                       (peer == "torch" ? "torch" : "keras and tensorflow") + ")";
             return best;
         }
         if (c.status != 0) {

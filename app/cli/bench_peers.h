@@ -30,9 +30,11 @@ struct PeerTiming {
 
 class PeerRunner {
 public:
-    // `python`: the interpreter for the PyTorch and Keras peers (empty: /usr/bin/python3, else
-    // python3 on PATH). Throws std::runtime_error when no scratch folder can be made.
-    explicit PeerRunner(std::string python);
+    // `python`: the interpreter for the PyTorch peer, and for Keras unless `kerasPython` names
+    // another (Keras and TensorFlow usually live in a virtual environment of their own). Empty:
+    // /usr/bin/python3, else python3 on PATH. Throws std::runtime_error when no scratch folder
+    // can be made.
+    PeerRunner(std::string python, std::string kerasPython);
     ~PeerRunner();
     PeerRunner(const PeerRunner&) = delete;
     PeerRunner& operator=(const PeerRunner&) = delete;
@@ -49,7 +51,7 @@ public:
     const std::string& peerDir() const { return m_peerDir; }
 
 private:
-    std::string m_python, m_peerDir, m_dir;
+    std::string m_python, m_kerasPython, m_peerDir, m_dir;
     PeerProblem m_problem;
 };
 

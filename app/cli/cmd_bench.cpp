@@ -39,7 +39,7 @@ namespace {
 
 struct BenchArgs {
     std::vector<std::string> presets, shapes;
-    std::string backends = "cpu", peers = "onednn,torch,keras", resetAfter = "true", json, python;
+    std::string backends = "cpu", peers = "onednn,torch,keras", resetAfter = "true", json, python, kerasPython;
     int threads = 0, warmup = 2, repeats = 7, rounds = 3;
     double guard = 0;
     bool trace = false;
@@ -255,7 +255,7 @@ int benchCommand(BenchArgs& a)
                     continue;
                 if (!peersReady) {
                     if (!runner)
-                        runner = std::make_unique<PeerRunner>(a.python);
+                        runner = std::make_unique<PeerRunner>(a.python, a.kerasPython);
                     const GruWeights& w = layer.weights();
                     PeerProblem pp{s.B, s.T, s.I, s.U, resetAfter, a.warmup, std::max(3, a.repeats)};
                     runner->setProblem(pp, w.kernel.data, w.recurrentKernel.data, w.bias.data, in.x.data);
@@ -413,6 +413,9 @@ Runner addBenchCommand(CLI::App& app)
     cmd->add_flag("--trace", args->trace, "Record the full gate trace in every call");
     cmd->add_option("--json", args->json, "Also write the rows as JSON to this file (- for stdout, the table then goes to stderr)");
     cmd->add_option("--python", args->python, "Python for the PyTorch and Keras peers (default /usr/bin/python3)");
+    cmd->add_option("--keras-python", args->kerasPython,
+                    "Python for the Keras peer, e.g. a virtual environment's (default: GRUSCOPE_KERAS_PYTHON, else --python)")
+        ->envname("GRUSCOPE_KERAS_PYTHON");
     cmd->add_option("--guard", args->guard,
                     "Exit 1 unless the cpu backend is at least this many times faster than the float64 reference "
                     "on every shape (adds the reference backend)");
