@@ -57,10 +57,12 @@ EquationView::EquationView(Document* doc, QWidget* parent) : QWidget(parent), m_
     m_browser->setOpenLinks(false);
     m_browser->setMinimumSize(260, 160);
     layout->addWidget(m_browser);
-    connect(doc, &Document::resultChanged, this, &EquationView::refresh);
-    connect(doc, &Document::stepChanged, this, &EquationView::refresh);
-    connect(doc, &Document::unitChanged, this, &EquationView::refresh);
-    connect(doc, &Document::sampleChanged, this, &EquationView::refresh);
+    m_whenShown = new ShownRefresh(this, [this] { return isVisible() && !visibleRegion().isEmpty(); }, [this] { refresh(); });
+    auto request = [this] { m_whenShown->request(); };
+    connect(doc, &Document::resultChanged, this, request);
+    connect(doc, &Document::stepChanged, this, request);
+    connect(doc, &Document::unitChanged, this, request);
+    connect(doc, &Document::sampleChanged, this, request);
     refresh();
 }
 

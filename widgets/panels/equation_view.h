@@ -6,6 +6,7 @@
 #pragma once
 
 #include "model/document.h"
+#include "model/shown_refresh.h"
 
 #include "gruscope/equation_terms.h"
 
@@ -38,6 +39,8 @@ private:
     Document* m_doc;
     QTextBrowser* m_browser;
     gruscope::EquationTerms m_terms;
+    // Refreshes that wait while the view is hidden (a dock tabbed away or closed): see ShownRefresh.
+    ShownRefresh* m_whenShown = nullptr;
     QString m_rebuiltBy; // the GPU backend whose states the run's gates were rebuilt from, or ""
 };
 

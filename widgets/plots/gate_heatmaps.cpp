@@ -173,9 +173,13 @@ GateHeatmaps::GateHeatmaps(Document* doc, QWidget* parent) : QWidget(parent), m_
         m_plot->replot(QCustomPlot::rpQueuedReplot);
     });
 
-    connect(doc, &Document::resultChanged, this, &GateHeatmaps::refill);
-    connect(doc, &Document::sampleChanged, this, &GateHeatmaps::refill);
-    connect(doc, &Document::stepChanged, this, &GateHeatmaps::moveCursor);
+    // Made in this order so that, shown again with both pending, the full refresh runs first.
+    auto visible = [this] { return isVisible() && !visibleRegion().isEmpty(); };
+    m_whenShownStep = new ShownRefresh(this, visible, [this] { moveCursor(); });
+    m_whenShownAll = new ShownRefresh(this, visible, [this] { refill(); });
+    connect(doc, &Document::resultChanged, this, [this] { m_whenShownAll->request(); });
+    connect(doc, &Document::sampleChanged, this, [this] { m_whenShownAll->request(); });
+    connect(doc, &Document::stepChanged, this, [this] { m_whenShownStep->request(); });
     connect(doc, &Document::unitChanged, this, &GateHeatmaps::updateUnitMarks);
     connect(doc, &Document::plottedUnitsChanged, this, &GateHeatmaps::updateUnitMarks);
 
@@ -531,6 +535,7 @@ void GateHeatmaps::onMouseMove(QMouseEvent* event)
 
 std::vector<ShownData> GateHeatmaps::exportData() const
 {
+    bringUpToDate();
     std::vector<ShownData> tables;
     if (!m_outcome || !m_message.isEmpty())
         return tables;
@@ -567,6 +572,13 @@ void GateHeatmaps::changeEvent(QEvent* event)
         applyPlotTheme(m_plot, palette());
         refill(); // the hatch and plotted-unit outlines take colours from the palette
     }
+}
+
+void GateHeatmaps::bringUpToDate() const
+{
+    // An export reads the view even while it is out of sight: run what waited for it first.
+    m_whenShownAll->flush();
+    m_whenShownStep->flush();
 }
 
 } // namespace gsui

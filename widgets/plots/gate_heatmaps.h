@@ -12,6 +12,7 @@
 #pragma once
 
 #include "model/document.h"
+#include "model/shown_refresh.h"
 #include "plots/exportable.h"
 
 #include <QPoint>
@@ -56,7 +57,11 @@ public:
     int refillCount() const { return m_refills; }
 
     // Exportable
-    QCustomPlot* exportPlot() const override { return m_plot; }
+    QCustomPlot* exportPlot() const override
+    {
+        bringUpToDate();
+        return m_plot;
+    }
     std::vector<ShownData> exportData() const override;
     QString exportTitle() const override;
 
@@ -97,6 +102,10 @@ private:
     QCPLayer* m_cursorLayer;
     std::array<Panel, kPanels> m_panels;
     std::shared_ptr<const RunOutcome> m_outcome; // what the maps show
+    // Refreshes that wait while the view is hidden (a dock tabbed away or closed): see ShownRefresh.
+    void bringUpToDate() const;
+    ShownRefresh* m_whenShownStep = nullptr;
+    ShownRefresh* m_whenShownAll = nullptr;
     int m_slot = -1;                              // its trace row for the selected sample
     QString m_message;
     int m_refills = 0;

@@ -88,10 +88,14 @@ StepBarsPlot::StepBarsPlot(Document* doc, QWidget* parent) : QWidget(parent), m_
     connect(m_plot, &QCustomPlot::mousePress, this, [this](QMouseEvent* e) { m_pressPos = e->pos(); });
     connect(m_plot, &QCustomPlot::mouseRelease, this, &StepBarsPlot::onMouseRelease);
 
-    connect(doc, &Document::resultChanged, this, &StepBarsPlot::rebuild);
-    connect(doc, &Document::sampleChanged, this, &StepBarsPlot::rebuild);
-    connect(doc, &Document::stepChanged, this, &StepBarsPlot::showStep);
-    connect(doc, &Document::unitChanged, this, &StepBarsPlot::showStep);
+    // Made in this order so that, shown again with both pending, the full refresh runs first.
+    auto visible = [this] { return isVisible() && !visibleRegion().isEmpty(); };
+    m_whenShownStep = new ShownRefresh(this, visible, [this] { showStep(); });
+    m_whenShownAll = new ShownRefresh(this, visible, [this] { rebuild(); });
+    connect(doc, &Document::resultChanged, this, [this] { m_whenShownAll->request(); });
+    connect(doc, &Document::sampleChanged, this, [this] { m_whenShownAll->request(); });
+    connect(doc, &Document::stepChanged, this, [this] { m_whenShownStep->request(); });
+    connect(doc, &Document::unitChanged, this, [this] { m_whenShownStep->request(); });
 
     applyPlotTheme(m_plot, palette());
     applyColors();
@@ -234,6 +238,7 @@ void StepBarsPlot::onMouseRelease(QMouseEvent* event)
 
 std::vector<ShownData> StepBarsPlot::exportData() const
 {
+    bringUpToDate();
     std::vector<ShownData> tables;
     if (m_shownStep < 0 || !m_outcome)
         return tables;
@@ -262,6 +267,13 @@ void StepBarsPlot::changeEvent(QEvent* event)
         applyColors();
         m_plot->replot(QCustomPlot::rpQueuedReplot);
     }
+}
+
+void StepBarsPlot::bringUpToDate() const
+{
+    // An export reads the view even while it is out of sight: run what waited for it first.
+    m_whenShownAll->flush();
+    m_whenShownStep->flush();
 }
 
 } // namespace gsui

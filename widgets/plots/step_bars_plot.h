@@ -6,6 +6,7 @@
 #pragma once
 
 #include "model/document.h"
+#include "model/shown_refresh.h"
 #include "plots/exportable.h"
 
 #include <QWidget>
@@ -40,7 +41,11 @@ public:
     QString titleText() const;
 
     // Exportable
-    QCustomPlot* exportPlot() const override { return m_plot; }
+    QCustomPlot* exportPlot() const override
+    {
+        bringUpToDate();
+        return m_plot;
+    }
     std::vector<ShownData> exportData() const override;
     QString exportTitle() const override;
 
@@ -63,6 +68,10 @@ private:
     QCPTextElement* m_title;
     std::array<Panel, kPanels> m_panels;
     std::shared_ptr<const RunOutcome> m_outcome;
+    // Refreshes that wait while the view is hidden (a dock tabbed away or closed): see ShownRefresh.
+    void bringUpToDate() const;
+    ShownRefresh* m_whenShownStep = nullptr;
+    ShownRefresh* m_whenShownAll = nullptr;
     int m_slot = -1;
     int m_highlighted = -1;
     int m_shownStep = -1;

@@ -121,8 +121,12 @@ UnitLinesPlot::UnitLinesPlot(Document* doc, QWidget* parent) : QWidget(parent), 
             m_plot->xAxis->setRange(-0.5, double(m_outcome->T) - 0.5);
         m_plot->replot(QCustomPlot::rpQueuedReplot);
     });
-    connect(doc, &Document::resultChanged, this, &UnitLinesPlot::rebuild);
-    connect(doc, &Document::sampleChanged, this, &UnitLinesPlot::rebuild);
+    // Made in this order so that, shown again with both pending, the full refresh runs first.
+    auto visible = [this] { return isVisible() && !visibleRegion().isEmpty(); };
+    m_whenShownStep = new ShownRefresh(this, visible, [this] { moveCursor(); });
+    m_whenShownAll = new ShownRefresh(this, visible, [this] { rebuild(); });
+    connect(doc, &Document::resultChanged, this, [this] { m_whenShownAll->request(); });
+    connect(doc, &Document::sampleChanged, this, [this] { m_whenShownAll->request(); });
     connect(doc, &Document::unitChanged, this, [this] {
         // The selected unit only matters while no units are listed (or for the all-four view).
         if (m_doc->plottedUnits().isEmpty() || quantity() == Quantity::AllOfOneUnit)
@@ -133,7 +137,7 @@ UnitLinesPlot::UnitLinesPlot(Document* doc, QWidget* parent) : QWidget(parent), 
         syncUnitText();
         rebuild();
     });
-    connect(doc, &Document::stepChanged, this, &UnitLinesPlot::moveCursor);
+    connect(doc, &Document::stepChanged, this, [this] { m_whenShownStep->request(); });
 
     applyPlotTheme(m_plot, palette());
     syncUnitText();
@@ -400,6 +404,7 @@ void UnitLinesPlot::onMouseRelease(QMouseEvent* event)
 
 std::vector<ShownData> UnitLinesPlot::exportData() const
 {
+    bringUpToDate();
     std::vector<ShownData> tables;
     if (!m_outcome || m_slot < 0)
         return tables;
@@ -448,6 +453,13 @@ void UnitLinesPlot::changeEvent(QEvent* event)
         applyPlotTheme(m_plot, palette());
         rebuild();
     }
+}
+
+void UnitLinesPlot::bringUpToDate() const
+{
+    // An export reads the view even while it is out of sight: run what waited for it first.
+    m_whenShownAll->flush();
+    m_whenShownStep->flush();
 }
 
 } // namespace gsui

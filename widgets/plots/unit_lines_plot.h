@@ -6,6 +6,7 @@
 #pragma once
 
 #include "model/document.h"
+#include "model/shown_refresh.h"
 #include "plots/exportable.h"
 
 #include <QWidget>
@@ -48,7 +49,11 @@ public:
     static QString formatUnitList(const QList<int>& units);
 
     // Exportable
-    QCustomPlot* exportPlot() const override { return m_plot; }
+    QCustomPlot* exportPlot() const override
+    {
+        bringUpToDate();
+        return m_plot;
+    }
     std::vector<ShownData> exportData() const override;
     QString exportTitle() const override;
 
@@ -72,6 +77,10 @@ private:
     QCPItemStraightLine* m_cursor;
     std::vector<QCPItemRect*> m_maskBands;
     std::shared_ptr<const RunOutcome> m_outcome;
+    // Refreshes that wait while the view is hidden (a dock tabbed away or closed): see ShownRefresh.
+    void bringUpToDate() const;
+    ShownRefresh* m_whenShownStep = nullptr;
+    ShownRefresh* m_whenShownAll = nullptr;
     int m_slot = -1;
     int64_t m_lastT = -1;
     QPoint m_pressPos;

@@ -372,6 +372,48 @@ private slots:
         QCOMPARE(w.document()->currentStep(), 0);
     }
 
+    // A view hidden behind another dock's tab is not recomputed at every step (that time belongs
+    // to the views the user watches); raised again, it shows the current step at once.
+    void hiddenViewsWaitUntilShown()
+    {
+        QTemporaryDir dir;
+        MainWindow w(testOptions(dir));
+        w.resize(1200, 800); // small: the bars share a tab with the equations
+        w.arrangeDocks(w.size());
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY(w.openExample(QStringLiteral("sine")));
+        QVERIFY(w.controller()->waitForIdle());
+        auto* barsDock = w.findChild<QDockWidget*>(QStringLiteral("barsDock"));
+        auto* eqDock = w.findChild<QDockWidget*>(QStringLiteral("equationDock"));
+        QVERIFY(barsDock && eqDock);
+        barsDock->raise(); // seen once at step 0
+        QTest::qWait(50);
+        eqDock->raise();
+        QTest::qWait(50);
+        // (Qt keeps a dock tabbed behind another QWidget-visible; what is seen is its region.)
+        QVERIFY(!w.equationView()->visibleRegion().isEmpty());
+        QVERIFY(w.stepBars()->visibleRegion().isEmpty());
+
+        const QString barsBefore = w.stepBars()->titleText();
+        QVERIFY2(barsBefore.startsWith(QStringLiteral("step 0 ")), qPrintable(barsBefore));
+        w.document()->setCurrentStep(7);
+        QApplication::processEvents();
+        QCOMPARE(w.equationView()->terms().step, int64_t(7)); // visible: follows at once
+        QCOMPARE(w.stepBars()->titleText(), barsBefore);       // hidden: waits
+
+        barsDock->raise();
+        QTest::qWait(50);
+        QVERIFY2(w.stepBars()->titleText().startsWith(QStringLiteral("step 7 ")), qPrintable(w.stepBars()->titleText()));
+        // And now the equations are the hidden ones.
+        w.document()->setCurrentStep(9);
+        QApplication::processEvents();
+        QCOMPARE(w.equationView()->terms().step, int64_t(7));
+        eqDock->raise();
+        QTest::qWait(50);
+        QCOMPARE(w.equationView()->terms().step, int64_t(9));
+    }
+
     void darkThemeColoursThePlots()
     {
         QTemporaryDir dir;
