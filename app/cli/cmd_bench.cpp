@@ -16,6 +16,7 @@
 #include "gruscope/cpu_info.h"
 #include "gruscope/error.h"
 #include "gruscope/layer.h"
+#include "gruscope/trace.h"
 #include "gruscope/weights.h"
 
 #include <nlohmann/json.hpp>
@@ -43,6 +44,7 @@ struct BenchArgs {
     int threads = 0, warmup = 2, repeats = 7, rounds = 3;
     double guard = 0;
     bool trace = false;
+    double traceCapMiB = 1024;
 };
 
 struct Timing {
@@ -125,9 +127,12 @@ int benchCommand(BenchArgs& a)
         for (const std::string& name : splitList(p))
             for (BenchShape& s : benchPreset(name))
                 shapes.push_back(std::move(s));
+    int given = 0;
     for (const std::string& s : a.shapes)
-        for (const std::string& one : splitList(s))
+        for (const std::string& one : splitList(s)) {
             shapes.push_back(parseBenchShape(one));
+            shapes.back().id = "#" + std::to_string(++given); // the shape column says the rest
+        }
     if (shapes.empty())
         shapes = benchPreset("standard");
     std::vector<BackendKind> backends;
@@ -206,6 +211,7 @@ int benchCommand(BenchArgs& a)
             }
             TraceOptions tr;
             tr.enabled = a.trace;
+            tr.memoryCapBytes = uint64_t(std::max(a.traceCapMiB, 0.0) * 1048576.0);
             const double gflop = 2.0 * double(s.B) * double(s.T) * 3.0 * double(s.U) * double(s.I + s.U) / 1e9;
             std::string variant = resetAfter ? "reset_after" : "reset_before";
             if (s.masked)
@@ -300,6 +306,13 @@ int benchCommand(BenchArgs& a)
                             fmt("%.2g", maxAbsDiff(cpuOut, t.last.output.data));
                 if (s.masked)
                     notes += (notes.empty() ? "" : "; ") + fmt("%.2f", kept) + " of the steps kept";
+                if (a.trace) {
+                    const Trace& trc = t.last.trace;
+                    const double mib = double(Trace::bytesFor(int64_t(trc.samples.size()), trc.steps(), trc.units)) / 1048576.0;
+                    notes += (notes.empty() ? "" : "; ") + fmt("trace %.0f MiB", mib) +
+                             fmt(" (cap %.0f MiB", double(tr.memoryCapBytes) / 1048576.0) +
+                             (trc.truncated ? ", window shortened)" : ")");
+                }
                 std::snprintf(line, sizeof line, "%-6s %-17s %-12s %-10s %3d %10.4f %10.4f %9.2f %8.1f %5.0f%% %8.2fM  %s\n",
                               s.id.c_str(), dims, variant.c_str(), name.c_str(), t.threads, t.medianMs, t.minMs,
                               t.medianMs * 1e3 / double(s.T), gfs, 100.0 * gfs / peak,
@@ -411,6 +424,7 @@ Runner addBenchCommand(CLI::App& app)
     cmd->add_option("--repeats", args->repeats, "Timed calls per backend (fewer when a call takes over a second)");
     cmd->add_option("--rounds", args->rounds, "Rounds of every backend then every peer; ratios are the rounds' median");
     cmd->add_flag("--trace", args->trace, "Record the full gate trace in every call");
+    cmd->add_option("--trace-cap-mib", args->traceCapMiB, "Memory cap of that trace (a larger one records what fits)");
     cmd->add_option("--json", args->json, "Also write the rows as JSON to this file (- for stdout, the table then goes to stderr)");
     cmd->add_option("--python", args->python, "Python for the PyTorch and Keras peers (default /usr/bin/python3)");
     cmd->add_option("--keras-python", args->kerasPython,
