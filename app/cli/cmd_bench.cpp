@@ -5,9 +5,10 @@
 //
 // Per shape and backend: median and min of the forward pass (RunResult::seconds: the backend's
 // time loop, outputs allocated; "call" adds validation and allocation), µs per step, GFLOP/s of
-// the 2·B·T·3U·(I+U) multiply-add work, % of this machine's measured FMA peak at the same thread
-// count, the memory the backend held beyond inputs and outputs, and per peer its time, the ratio
-// ours/peer (below 1: GruScope is faster) and the largest difference between the outputs.
+// the 2·B·T·3U·(I+U) multiply-add work (of the kept steps under a mask), % of this machine's
+// measured FMA peak at the same thread count, the memory the backend held beyond inputs and
+// outputs, and per peer its time, the ratio ours/peer (below 1: GruScope is faster) and the
+// largest difference between the outputs.
 #include "bench_peers.h"
 #include "bench_shapes.h"
 #include "cli_common.h"
@@ -209,10 +210,11 @@ int benchCommand(BenchArgs& a)
                 in.mask = std::move(m);
                 kept = double(sum) / double(s.B * s.T);
             }
+            // Multiply-add work; with a mask only the kept (sample, step) pairs are computed.
+            const double gflop = kept * 2.0 * double(s.B) * double(s.T) * 3.0 * double(s.U) * double(s.I + s.U) / 1e9;
             TraceOptions tr;
             tr.enabled = a.trace;
             tr.memoryCapBytes = uint64_t(std::max(a.traceCapMiB, 0.0) * 1048576.0);
-            const double gflop = 2.0 * double(s.B) * double(s.T) * 3.0 * double(s.U) * double(s.I + s.U) / 1e9;
             std::string variant = resetAfter ? "reset_after" : "reset_before";
             if (s.masked)
                 variant += "+mask";
