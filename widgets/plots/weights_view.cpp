@@ -133,16 +133,22 @@ WeightsView::WeightsView(Document* doc, QWidget* parent) : QWidget(parent), m_do
     lay->addLayout(top);
     lay->addWidget(split, 1);
 
-    connect(doc, &Document::weightsChanged, this, &WeightsView::rebuild);
-    connect(doc, &Document::modelReplaced, this, &WeightsView::rebuild);
-    // Diagnostics compare the weights with the arguments (e.g. a bias shape for the other
-    // reset_after), so an argument edit re-inspects even when the weights stay.
-    connect(doc, &Document::configChanged, this, [this] {
-        if (m_weights != m_doc->weights())
+    m_whenShown = new ShownRefresh(this, [this] { return isVisible() && !visibleRegion().isEmpty(); }, [this] {
+        if (m_weightsPending || m_weights != m_doc->weights())
             rebuild();
         else
             buildStats();
+        m_weightsPending = false;
     });
+    auto newWeights = [this] {
+        m_weightsPending = true;
+        m_whenShown->request();
+    };
+    connect(doc, &Document::weightsChanged, this, newWeights);
+    connect(doc, &Document::modelReplaced, this, newWeights);
+    // Diagnostics compare the weights with the arguments (e.g. a bias shape for the other
+    // reset_after), so an argument edit re-inspects even when the weights stay.
+    connect(doc, &Document::configChanged, this, [this] { m_whenShown->request(); });
     connect(doc, &Document::unitChanged, this, &WeightsView::updateHighlight);
     rebuild();
 }
@@ -693,6 +699,7 @@ void WeightsView::onPlotMouse(QMouseEvent* event, bool press)
 
 std::vector<ShownData> WeightsView::exportData() const
 {
+    m_whenShown->flush();
     std::vector<ShownData> out;
     const int64_t U = m_weights ? m_weights->units() : 0;
     if (U <= 0)

@@ -13,6 +13,7 @@
 #pragma once
 
 #include "model/document.h"
+#include "model/shown_refresh.h"
 #include "plots/exportable.h"
 
 #include "gruscope/inspect.h"
@@ -57,7 +58,11 @@ public:
     void setHistogramsByGate(bool byGate);
 
     // Exportable
-    QCustomPlot* exportPlot() const override { return m_plot; }
+    QCustomPlot* exportPlot() const override
+    {
+        m_whenShown->flush();
+        return m_plot;
+    }
     std::vector<ShownData> exportData() const override;
     QString exportTitle() const override { return tr("Weights"); }
 
@@ -85,6 +90,9 @@ private:
 
     Document* m_doc;
     std::shared_ptr<const gruscope::GruWeights> m_weights; // what is drawn (kept alive)
+    // New weights or arguments while the tab is not shown wait for it (ShownRefresh).
+    ShownRefresh* m_whenShown = nullptr;
+    bool m_weightsPending = false; // new weights arrived: a full rebuild, not only the statistics
     QLabel* m_caption;
     QLabel* m_unitLine;
     QComboBox* m_histMode;
