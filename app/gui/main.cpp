@@ -2,7 +2,8 @@
 //
 //   gruscope [FILE]                          open FILE (weights, config, session or input), or the
 //                                            bundled sine example
-//   gruscope --screenshot OUT.png [FILE]     open, run, render the whole window to OUT.png, exit
+//   gruscope --screenshot OUT.png [FILE]     open, run, render the whole window to OUT.png, exit (2 when
+//                                            FILE cannot be opened: the window shows why)
 //            [--size 1280x800] [--theme light|dark] [--tab gates|weights|compare]
 //            [--example NAME] [--step N] [--unit N] [--layer NAME]
 //                                            (the compare view is shown after a comparison)
@@ -119,12 +120,14 @@ int main(int argc, char** argv)
     const bool restored = shot ? false : window.offerRecovery(true);
     const QStringList files = cli.positionalArguments();
     QString error;
+    bool openFailed = false;
     if (!restored) {
         if (!files.isEmpty()) {
             if (!window.openFile(files.first(), &error)) {
-                if (shot)
-                    return fail(QStringLiteral("cannot open %1: %2").arg(files.first(), error));
-                // The window stays open on the example, with the error in its banner.
+                // The window stays open on the example, with the error in its banner. A screenshot
+                // shows that window too, and then exits 2 so that a script sees the failure.
+                openFailed = true;
+                std::fprintf(stderr, "gruscope: cannot open %s: %s\n", qPrintable(files.first()), qPrintable(error));
                 window.openExample(cli.value(example).isEmpty() ? QStringLiteral("sine") : cli.value(example));
             }
         } else if (!window.openExample(cli.value(example).isEmpty() ? QStringLiteral("sine") : cli.value(example), &error)) {
@@ -148,5 +151,6 @@ int main(int argc, char** argv)
     if (!shot)
         return app.exec();
 
-    return saveScreenshot(window, cli.value(screenshot));
+    const int saved = saveScreenshot(window, cli.value(screenshot));
+    return openFailed ? 2 : saved;
 }
