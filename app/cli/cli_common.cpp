@@ -27,9 +27,29 @@ GruConfig loadConfig(const std::string& path, std::optional<Flavor> flavor, bool
     return parsed.config;
 }
 
+int64_t& maxElements()
+{
+    static int64_t limit = kDefaultMaxElements;
+    return limit;
+}
+
+WeightReadLimits weightLimits()
+{
+    WeightReadLimits l;
+    l.maxElements = maxElements();
+    return l;
+}
+
+npy::ReadLimits arrayLimits()
+{
+    npy::ReadLimits l;
+    l.maxElements = maxElements();
+    return l;
+}
+
 ArrayU8 loadMask(const std::string& path)
 {
-    return npy::readNpy(path).toMask(path);
+    return npy::readNpy(path, arrayLimits()).toMask(path);
 }
 
 std::optional<Flavor> parseFlavor(const std::string& text)

@@ -5,7 +5,9 @@
 #include "gruscope/array.h"
 #include "gruscope/config.h"
 #include "gruscope/layer.h"
+#include "gruscope/weightfile.h"
 #include "gruscope/weights.h"
+#include "gruscope/npy.h"
 
 #include <CLI/CLI.hpp>
 
@@ -22,6 +24,14 @@ constexpr int kExitBadInput = 2;
 struct UsageError {
     std::string message;
 };
+
+// The largest array any file given to gruscope-cli may hold (elements; --max-elements before the
+// subcommand): inputs, masks, states and every weight tensor. Larger ones are refused before
+// anything is allocated, naming the array and the limit.
+constexpr int64_t kDefaultMaxElements = int64_t(1) << 28; // 1 GiB of float32
+int64_t& maxElements();
+gruscope::WeightReadLimits weightLimits();
+gruscope::npy::ReadLimits arrayLimits();
 
 // Loads CONFIG.json; prints parse notes to stderr; throws gruscope::Error listing every issue.
 gruscope::GruConfig loadConfig(const std::string& path, std::optional<gruscope::Flavor> flavor, bool quiet);

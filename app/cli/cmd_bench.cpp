@@ -426,7 +426,8 @@ Runner addBenchCommand(CLI::App& app)
     cmd->add_option("--repeats", args->repeats, "Timed calls per backend (fewer when a call takes over a second)");
     cmd->add_option("--rounds", args->rounds, "Rounds of every backend then every peer; ratios are the rounds' median");
     cmd->add_flag("--trace", args->trace, "Record the full gate trace in every call");
-    cmd->add_option("--trace-cap-mib", args->traceCapMiB, "Memory cap of that trace (a larger one records what fits)");
+    cmd->add_option("--trace-cap-mb", args->traceCapMiB, "Memory cap of that trace in MiB (a larger one records what fits)")
+        ->capture_default_str();
     cmd->add_option("--json", args->json, "Also write the rows as JSON to this file (- for stdout, the table then goes to stderr)");
     cmd->add_option("--python", args->python, "Python for the PyTorch and Keras peers (default /usr/bin/python3)");
     cmd->add_option("--keras-python", args->kerasPython,

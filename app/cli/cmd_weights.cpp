@@ -58,7 +58,7 @@ struct InspectArgs {
 
 int inspectCommand(const InspectArgs& a)
 {
-    const WeightFileInfo info = openWeightFile(a.file);
+    const WeightFileInfo info = openWeightFile(a.file, weightLimits());
     ojson j;
     j["file"] = a.file;
     j["format"] = weightFormatName(info.format);
@@ -96,7 +96,7 @@ int inspectCommand(const InspectArgs& a)
         std::vector<Diagnostic> diags = checkLayer(L, info.kerasVersion);
         Inspection ins;
         try {
-            const GruWeights w = readGruWeights(info, L);
+            const GruWeights w = readGruWeights(info, L, weightLimits());
             ins = inspectWeights(L.config, w, L.name);
             diags.insert(diags.end(), ins.diagnostics.begin(), ins.diagnostics.end());
         } catch (const Error& e) {
@@ -162,8 +162,8 @@ int diffCommand(const DiffArgs& args)
     std::ostringstream o;
     bool identical = true;
     for (size_t k = 0; k < ca.layers.size(); ++k) {
-        const GruWeights wa = readGruWeights(ca.file, *ca.layers[k]);
-        const GruWeights wb = readGruWeights(cb.file, *cb.layers[k]);
+        const GruWeights wa = readGruWeights(ca.file, *ca.layers[k], weightLimits());
+        const GruWeights wb = readGruWeights(cb.file, *cb.layers[k], weightLimits());
         const WeightDiff d = diffWeights(wa, wb, args.tolerance);
         identical &= d.identical;
         ojson lj;
@@ -221,7 +221,7 @@ int convertCommand(const ConvertArgs& a)
             throw Error(ErrorCode::Unsupported, "time_major=True has no Keras 3 equivalent; convert to .h5 (tf.keras) instead");
         config.flavor = Flavor::Keras3;
     }
-    const GruWeights w = readGruWeights(c.file, *c.layers[0]);
+    const GruWeights w = readGruWeights(c.file, *c.layers[0], weightLimits());
     requireValidConfig(config);
     checkWeights(config, w);
     writeGruWeights(a.out, *format, config, w);

@@ -24,7 +24,7 @@ std::string listLayers(const WeightFileInfo& info)
 LayerChoice chooseLayer(const std::string& path, const std::string& name)
 {
     LayerChoice c;
-    c.file = openWeightFile(path);
+    c.file = openWeightFile(path, weightLimits());
     const auto& layers = c.file.layers;
     if (layers.empty())
         throw Error(ErrorCode::InvalidArgument, path + ": the file holds no GRU layer (" + c.file.formatDetail + ")");
@@ -89,18 +89,20 @@ LoadedCall loadCall(const CallSource& src)
     // .npz (array 'x', 'input' or the first) through the input-file reader.
     const auto ext = std::filesystem::path(src.input).extension().string();
     if (ext == ".csv" || ext == ".txt" || ext == ".npz") {
-        InputFile f = readInputFileDetailed(src.input);
+        InputReadOptions options;
+        options.maxElements = maxElements();
+        InputFile f = readInputFileDetailed(src.input, options);
         if (!src.quiet)
             for (const auto& n : f.notes)
                 printNote(src.input + ": " + n);
         in.x = std::move(f.x);
     } else {
-        in.x = npy::readNpyAsFloat(src.input);
+        in.x = npy::readNpyAsFloat(src.input, arrayLimits());
     }
     if (!src.mask.empty())
         in.mask = loadMask(src.mask);
     if (!src.initialState.empty())
-        in.initialState = npy::readNpyAsFloat(src.initialState);
+        in.initialState = npy::readNpyAsFloat(src.initialState, arrayLimits());
     in.training = src.training;
     in.seed = uint64_t(src.seed);
 
@@ -110,14 +112,14 @@ LoadedCall loadCall(const CallSource& src)
     GruWeights& weights = out.weights;
     std::string& weightsFrom = out.weightsFrom;
     if (choice) {
-        weights = readGruWeights(choice->file, *choice->layers[0]);
+        weights = readGruWeights(choice->file, *choice->layers[0], weightLimits());
         weightsFrom = src.weights + " (" + choice->layers[0]->name + ")";
         if (choice->layers.size() == 2) {
             GruConfig bc = src.config.empty() ? choice->layers[1]->config : config;
             if (!src.config.empty())
                 bc.go_backwards = !config.go_backwards;
             out.backwardConfig = bc;
-            out.backwardWeights = readGruWeights(choice->file, *choice->layers[1]);
+            out.backwardWeights = readGruWeights(choice->file, *choice->layers[1], weightLimits());
             weightsFrom = src.weights + " (Bidirectional " + choice->layers[0]->wrapper + ", merge " + choice->mergeMode + ")";
         }
     } else {

@@ -13,6 +13,11 @@ int main(int argc, char** argv)
     CLI::App app{"gruscope-cli — run, check and inspect Keras GRU layers with exact Keras semantics"};
     app.require_subcommand(1);
     app.set_help_all_flag("--help-all", "Help for every subcommand");
+    app.add_option("--max-elements", cli::maxElements(),
+                   "Largest array a file may hold (inputs, masks, states, weight tensors), in elements; before the "
+                   "subcommand")
+        ->capture_default_str()
+        ->check(CLI::Range(int64_t(1), int64_t(1) << 40));
     std::map<std::string, cli::Runner> runners{
         {"run", cli::addRunCommand(app)},
         {"eligibility", cli::addEligibilityCommand(app)},

@@ -437,6 +437,43 @@ private slots:
         GS_VERIFY_CLOSE(out.at("state").toFloat(), g.f("state"), 1e-5, 1e-5);
     }
 
+    // --max-elements (before the subcommand) bounds every array a file may hold; over it, exit 2
+    // (x is 3×9×4 = 108 elements, the largest weight tensor 5×15 = 75)
+    // with the array and the limit named, and no output written.
+    void maxElementsBoundsEveryFile_data()
+    {
+        QTest::addColumn<QString>("limit");
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("named"); // in the message
+        QTest::addColumn<QString>("written"); // the output the refused command must not write
+        const QString dir = freshDir("limits");
+        QTest::newRow("input") << "100" << QStringList{"run", "--config", fx("config.json"), "--weights", fx("weights.npz"),
+                                                      "--input", fx("x.npy"), "--out", dir + "/out.npz"}
+                               << "x.npy" << dir + "/out.npz";
+        QTest::newRow("weight tensor") << "20" << QStringList{"inspect", fx("weights.npz")} << "weights.npz" << QString();
+        QTest::newRow("converted weights") << "20" << QStringList{"convert", fx("weights.npz"), dir + "/w.weights.h5"}
+                                           << "weights.npz" << dir + "/w.weights.h5";
+    }
+
+    void maxElementsBoundsEveryFile()
+    {
+        QFETCH(QString, limit);
+        QFETCH(QStringList, args);
+        QFETCH(QString, named);
+        QFETCH(QString, written);
+        const CliResult res = runCli(QStringList{"--max-elements", limit} + args);
+        QVERIFY2(res.started && !res.crashed && res.exitCode == 2, qPrintable(res.describe()));
+        QVERIFY2(res.err.contains(named.toUtf8()) && res.err.contains(("limit of " + limit + " elements").toUtf8()),
+                 qPrintable(res.describe()));
+        QVERIFY(written.isEmpty() || !QFile::exists(written));
+        // The same command under the default limit runs.
+        const CliResult fine = runCli(args);
+        CLI_VERIFY_OK(fine);
+        QVERIFY(written.isEmpty() || QFile::exists(written));
+        // And the default is stated in --help.
+        QVERIFY(runCli({"--help"}).out.contains("--max-elements INT:INT in [1 - 1099511627776]=268435456"));
+    }
+
     // A successful run replaces an existing OUT.npz and leaves nothing else behind.
     void runReplacesExistingOutput()
     {
