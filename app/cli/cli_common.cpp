@@ -12,9 +12,17 @@ namespace cli {
 
 using namespace gruscope;
 
-GruConfig loadConfig(const std::string& path, std::optional<Flavor> flavor, bool quiet)
+GruConfig loadConfig(const std::string& path, std::optional<Flavor> flavor, bool quiet,
+                     const std::optional<FileFlavor>& fileFlavor)
 {
     ParsedConfig parsed = readConfigFile(path, flavor);
+    if (!parsed.flavorNamed && fileFlavor) {
+        // Nothing in the config says which Keras wrote it; the weight file does.
+        parsed = readConfigFile(path, fileFlavor->flavor);
+        parsed.notes.push_back(path + ": names no flavor; " + flavorName(fileFlavor->flavor) + " is taken from " +
+                               fileFlavor->file + (fileFlavor->why.empty() ? "" : " (" + fileFlavor->why + ")") +
+                               "; pass --flavor to override");
+    }
     if (!quiet)
         for (const auto& n : parsed.notes)
             printNote(n);

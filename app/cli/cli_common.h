@@ -34,7 +34,15 @@ gruscope::WeightReadLimits weightLimits();
 gruscope::npy::ReadLimits arrayLimits();
 
 // Loads CONFIG.json; prints parse notes to stderr; throws gruscope::Error listing every issue.
-gruscope::GruConfig loadConfig(const std::string& path, std::optional<gruscope::Flavor> flavor, bool quiet);
+// `fileFlavor`: the flavor of the weight file the config comes with (and the file, for the note).
+// A config whose keys name no flavor takes it, so that a Keras 2 file's hard_sigmoid stays
+// 0.2·x + 0.5 instead of Keras 3's x/6 + 0.5.
+struct FileFlavor {
+    gruscope::Flavor flavor;
+    std::string file, why; // why: "Keras 2.1.2" or similar
+};
+gruscope::GruConfig loadConfig(const std::string& path, std::optional<gruscope::Flavor> flavor, bool quiet,
+                               const std::optional<FileFlavor>& fileFlavor = std::nullopt);
 
 // A mask from .npy: bool or 0/1 integers.
 gruscope::ArrayU8 loadMask(const std::string& path);

@@ -197,6 +197,7 @@ int diffCommand(const DiffArgs& args)
 
 struct ConvertArgs {
     std::string in, out, layer, config, flavor;
+    bool strict = false;
 };
 
 int convertCommand(const ConvertArgs& a)
@@ -210,7 +211,7 @@ int convertCommand(const ConvertArgs& a)
                                                 c.layers[0]->name + " (or its backward half)");
     GruConfig config = c.layers[0]->config;
     if (!a.config.empty())
-        config = loadConfig(a.config, parseFlavor(a.flavor), false);
+        config = loadConfig(a.config, parseFlavor(a.flavor), false, fileFlavor(c, a.in));
     else if (const auto f = parseFlavor(a.flavor))
         config.flavor = *f;
     // The target decides the dialect: tf.keras for legacy .h5, Keras 3 for .keras/.weights.h5.
@@ -219,6 +220,14 @@ int convertCommand(const ConvertArgs& a)
     else if (*format == WriteFormat::Keras3Archive || *format == WriteFormat::Keras3WeightsH5) {
         if (config.time_major)
             throw Error(ErrorCode::Unsupported, "time_major=True has no Keras 3 equivalent; convert to .h5 (tf.keras) instead");
+        // Same name, other numbers: Keras 3 reads hard_sigmoid as x/6 + 0.5, tf.keras as 0.2·x + 0.5.
+        if (config.flavor == Flavor::TfKeras && (config.activation == "hard_sigmoid" || config.recurrent_activation == "hard_sigmoid")) {
+            const std::string why = c.layers[0]->name + " uses hard_sigmoid, which tf.keras computes as 0.2·x + 0.5 and Keras 3 "
+                                    "as x/6 + 0.5: loaded by Keras 3, these weights give other numbers";
+            if (a.strict)
+                throw Error(ErrorCode::Unsupported, why + " (--strict; convert to .h5 to keep tf.keras's numbers)");
+            printNote("warning: " + why + "; convert to .h5 to keep tf.keras's, or pass --strict to refuse");
+        }
         config.flavor = Flavor::Keras3;
     }
     const GruWeights w = readGruWeights(c.file, *c.layers[0], weightLimits());
@@ -264,6 +273,8 @@ Runner addConvertCommand(CLI::App& app)
     cmd->add_option("--layer", args->layer, "Layer to convert when the file holds several");
     cmd->add_option("--config", args->config, "Use these arguments instead of the file's");
     cmd->add_option("--flavor", args->flavor, "keras3 or tf_keras");
+    cmd->add_flag("--strict", args->strict,
+                  "Refuse a conversion after which Keras would compute other numbers (tf.keras hard_sigmoid to Keras 3)");
     return [args] { return convertCommand(*args); };
 }
 

@@ -59,6 +59,16 @@ LayerChoice chooseLayer(const std::string& path, const std::string& name)
 }
 
 
+std::optional<FileFlavor> fileFlavor(const LayerChoice& choice, const std::string& path)
+{
+    // Only a file that says which Keras wrote it (a version, or the layer's own config) knows.
+    const GruLayerInfo& layer = *choice.layers[0];
+    if (choice.file.kerasVersion.empty() && !layer.configFromFile)
+        return std::nullopt;
+    return FileFlavor{layer.config.flavor, path,
+                      choice.file.kerasVersion.empty() ? choice.file.formatDetail : "Keras " + choice.file.kerasVersion};
+}
+
 LoadedCall loadCall(const CallSource& src)
 {
     const auto flavor = parseFlavor(src.flavor);
@@ -74,7 +84,7 @@ LoadedCall loadCall(const CallSource& src)
         choice = chooseLayer(src.weights, src.layer);
     GruConfig& config = out.config;
     if (!src.config.empty()) {
-        config = loadConfig(src.config, flavor, src.quiet);
+        config = loadConfig(src.config, flavor, src.quiet, choice ? fileFlavor(*choice, src.weights) : std::nullopt);
     } else {
         config = choice->layers[0]->config;
         if (flavor)

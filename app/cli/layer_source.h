@@ -3,6 +3,7 @@
 // lists them; a Bidirectional is named by its wrapper (both halves) or by one half.
 #pragma once
 
+#include "cli_common.h"
 #include "gruscope/layer.h"
 #include "gruscope/weightfile.h"
 
@@ -21,6 +22,10 @@ struct LayerChoice {
 LayerChoice chooseLayer(const std::string& path, const std::string& layerName);
 
 std::string listLayers(const gruscope::WeightFileInfo& info);
+
+// The flavor a chosen layer's file records (a Keras version or the layer's own config), for a
+// --config that names none; nullopt for files that cannot know (NumPy, PyTorch).
+std::optional<FileFlavor> fileFlavor(const LayerChoice& choice, const std::string& path);
 
 // What run and compare read from the command line: the layer (--config and/or --weights with
 // --layer) and its inputs (--input, --mask, --initial-state).

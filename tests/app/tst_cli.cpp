@@ -437,6 +437,46 @@ private slots:
         GS_VERIFY_CLOSE(out.at("state").toFloat(), g.f("state"), 1e-5, 1e-5);
     }
 
+    // A --config that names no flavor takes the weight file's: Keras 2.1.2's hard_sigmoid is
+    // 0.2·x + 0.5, and the run matches what Keras 2.1.2 computed (the fixture's expected outputs).
+    void flavorFollowsTheFile()
+    {
+        const std::string file = gstest::dataPath("weightfiles/keras212_gru_no_reset_after_constructed.h5");
+        std::map<std::string, ArrayF> want;
+        for (auto& [name, arr] : npy::readNpz(gstest::dataPath("weightfiles/keras212_gru_no_reset_after_constructed.expected.npz")))
+            want[name] = arr.toFloat();
+        const QString dir = freshDir("flavor");
+        writeText(dir + "/config.json", R"({"units": 4, "recurrent_activation": "hard_sigmoid", "reset_after": false})");
+        writeF(dir + "/x.npy", want.at("gru_1__input"));
+        const QStringList base{"run", "--config", dir + "/config.json", "--weights", QString::fromStdString(file),
+                               "--input", dir + "/x.npy", "--backend", "reference", "--out", dir + "/out.npz"};
+        const CliResult res = runCli(base);
+        CLI_VERIFY_OK(res);
+        QVERIFY2(res.err.contains("names no flavor; tf_keras is taken from") && res.err.contains("(Keras 2.1.2)"),
+                 qPrintable(res.describe()));
+        GS_VERIFY_CLOSE(readOut(dir + "/out.npz").at("output").toFloat(), want.at("gru_1__output"), 1e-5, 1e-5);
+        // Forcing Keras 3 gives Keras 3's hard_sigmoid and other numbers.
+        CLI_VERIFY_OK(runCli(base + QStringList{"--flavor", "keras3"}));
+        QVERIFY(gstest::maxAbsDiff(readOut(dir + "/out.npz").at("output").toFloat(), want.at("gru_1__output")) > 1e-3);
+    }
+
+    // tf.keras's hard_sigmoid written to a Keras 3 format: a warning in words; --strict refuses.
+    void convertWarnsWhenKeras3WouldComputeOtherNumbers()
+    {
+        const QString file = QString::fromStdString(gstest::dataPath("weightfiles/keras212_gru_no_reset_after_constructed.h5"));
+        const QString dir = freshDir("convert_flavor");
+        const CliResult warned = runCli({"convert", file, dir + "/a.weights.h5"});
+        CLI_VERIFY_OK(warned);
+        QVERIFY2(warned.err.contains("warning: gru_1 uses hard_sigmoid"), qPrintable(warned.describe()));
+        const CliResult refused = runCli({"convert", file, dir + "/b.weights.h5", "--strict"});
+        QVERIFY2(refused.exitCode == 2 && refused.err.contains("--strict"), qPrintable(refused.describe()));
+        QVERIFY(!QFile::exists(dir + "/b.weights.h5"));
+        // To tf.keras's own format nothing changes: no warning.
+        const CliResult same = runCli({"convert", file, dir + "/c.h5", "--strict"});
+        CLI_VERIFY_OK(same);
+        QVERIFY(!same.err.contains("warning"));
+    }
+
     // --max-elements (before the subcommand) bounds every array a file may hold; over it, exit 2
     // (x is 3×9×4 = 108 elements, the largest weight tensor 5×15 = 75)
     // with the array and the limit named, and no output written.

@@ -73,6 +73,10 @@ void requireValidConfig(const GruConfig& config);
 
 struct ParsedConfig {
     GruConfig config;
+    // Whether the flavor was given or the keys decide it (time_major/implementation: tf_keras;
+    // seed/use_cudnn: keras3). False when keras3 was only assumed: a caller that knows better (the
+    // weight file beside the config) may take its own.
+    bool flavorNamed = false;
     std::vector<std::string> notes;   // ignored keys, flavor guessed, ...
     std::vector<ConfigIssue> issues;  // type errors found while reading + validateConfig()
 };

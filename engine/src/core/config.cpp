@@ -380,12 +380,15 @@ ParsedConfig parseConfigJson(const std::string& jsonText, std::optional<Flavor> 
     GruConfig& c = out.config;
     if (flavor) {
         c.flavor = *flavor;
+        out.flavorNamed = true;
     } else if (root.contains("time_major") || root.contains("implementation")) {
         c.flavor = Flavor::TfKeras;
+        out.flavorNamed = true;
         out.notes.push_back(what + ": flavor tf_keras guessed from the keys (time_major/implementation); pass the flavor to override");
     } else {
         c.flavor = Flavor::Keras3;
-        if (!root.contains("seed"))
+        out.flavorNamed = root.contains("seed") || root.contains("use_cudnn");
+        if (!out.flavorNamed)
             out.notes.push_back(what + ": flavor keras3 assumed; pass the flavor to override");
     }
 
