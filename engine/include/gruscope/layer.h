@@ -71,7 +71,8 @@ struct RunResult {
     double seconds = 0.0;           // time in the backend's forward pass, copies included
     double transferSeconds = 0.0;   // GPU backends: the part of `seconds` spent copying host <-> device
     double deviceSeconds = 0.0;     // GPU backends: the forward pass on the device alone (CUDA events)
-    // cpu backend: threads the call ran on, and the memory it held beyond inputs, outputs and
+    // cpu backend: threads the call ran on (1 also when the other threads kept arriving late on a
+    // busy machine and the call finished alone), and the memory it held beyond inputs, outputs and
     // trace (packed weights, input projections of a block of steps, per-step buffers). The
     // latter does not grow with T: the input projections are made a block of steps at a time.
     int threads = 1;

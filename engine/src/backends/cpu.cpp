@@ -473,6 +473,8 @@ RunStatus CpuBackend::run(const PreparedCall& c, RunResult& result) noexcept
     if (!c.returnSequences)
         std::memcpy(result.output.ptr(), m_prev.data(), size_t(B * U) * sizeof(float));
     std::memcpy(result.state.ptr(), m_h[cur].data(), size_t(B * U) * sizeof(float));
+    if (team && !team.parallel())
+        result.threads = 1; // the team fell behind (a busy machine): the call finished on this thread
     return RunStatus::ok();
 }
 

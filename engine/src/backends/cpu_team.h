@@ -35,17 +35,23 @@ public:
     public:
         Lease() = default;
         explicit Lease(CpuTeam* team) : m_team(team) {}
-        Lease(Lease&& o) noexcept : m_team(o.m_team) { o.m_team = nullptr; }
+        Lease(Lease&& o) noexcept : m_team(o.m_team), m_serial(o.m_serial), m_late(o.m_late) { o.m_team = nullptr; }
         Lease& operator=(Lease&&) = delete;
         Lease(const Lease&) = delete;
         ~Lease();
         explicit operator bool() const noexcept { return m_team != nullptr; }
 
-        // fn(ctx, t) for t < parts, in parallel when this lease holds the team.
+        // fn(ctx, t) for t < parts, in parallel when this lease holds the team. When the other
+        // threads keep arriving late (the machine is busy with other work and our workers wait for
+        // a core), the rest of the call runs its parts in order on this thread: same numbers, and
+        // no phase waits a scheduler time slice for a descheduled worker.
         void run(int parts, PartFn fn, void* ctx) noexcept;
+        bool parallel() const noexcept { return m_team && !m_serial; }
 
     private:
         CpuTeam* m_team = nullptr;
+        bool m_serial = false;
+        int m_late = 0;
     };
 
     // The team for one call when `threads` > 1 and nobody else holds it; an empty lease otherwise
@@ -60,7 +66,7 @@ private:
     CpuTeam();
     void start() noexcept; // spawns the workers on first use
     void work(int id) noexcept;
-    void run(int parts, PartFn fn, void* ctx) noexcept;
+    bool run(int parts, PartFn fn, void* ctx) noexcept; // false: we waited long for the others
 
     int m_size = 1;
     std::atomic<bool> m_leased{false};
