@@ -17,10 +17,12 @@ constexpr auto kSpin = std::chrono::microseconds(200);
 
 // Pauses before a waiting thread starts yielding its core (about 10–50 µs of spinning).
 constexpr int kSpinBeforeYield = 1 << 10;
-// Phases of one call whose other parts arrived that late before the call gives up the team.
-// Measured on the 2-core machine with both cores busy elsewhere: S3 (1×100×256×256) took 6× its
-// quiet time on two threads, each phase waiting for a descheduled worker; one thread is unhurt.
-constexpr int kLatePhases = 4;
+// Late phases of one call (the others arrived after kSpinBeforeYield pauses) before the call may
+// give up the team, which it does when waiting for late parts took a quarter of its time: a long
+// call on a quiet machine keeps its threads through a few hiccups of the VM. Measured on the
+// 2-core machine with both cores busy elsewhere: S3 (1×100×256×256) took 6-13× its quiet time on
+// two threads, each late phase waiting for a descheduled worker; one thread is barely slowed.
+constexpr int kLatePhases = 2;
 
 inline void relax() noexcept
 {
@@ -95,40 +97,66 @@ CpuTeam::Lease::~Lease()
 void CpuTeam::Lease::run(int parts, PartFn fn, void* ctx) noexcept
 {
     if (m_team && !m_serial && parts > 1 && parts <= m_team->m_size) {
-        if (!m_team->run(parts, fn, ctx) && ++m_late >= kLatePhases)
-            m_serial = true;
+        const double waited = m_team->run(parts, fn, ctx);
+        if (waited > 0) {
+            // Give up the team once two phases were late and waiting took a quarter of the call.
+            m_waited += waited;
+            const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
+            if (++m_late >= kLatePhases && m_waited > 0.25 * elapsed)
+                m_serial = true;
+        }
         return;
     }
     for (int t = 0; t < parts; ++t)
         fn(ctx, t);
 }
 
-bool CpuTeam::run(int parts, PartFn fn, void* ctx) noexcept
+// Claims the next unclaimed part of phase `seq`; -1 when none is left or the phase is over.
+int CpuTeam::claim(uint64_t seq, int parts) noexcept
+{
+    uint64_t v = m_claim.load(std::memory_order_acquire);
+    for (;;) {
+        const int next = int(v & 0xffff);
+        if ((v >> 16) != seq || next >= parts)
+            return -1;
+        if (m_claim.compare_exchange_weak(v, v + 1, std::memory_order_acq_rel, std::memory_order_acquire))
+            return next;
+    }
+}
+
+double CpuTeam::run(int parts, PartFn fn, void* ctx) noexcept
 {
     m_fn = fn;
     m_ctx = ctx;
-    m_pending.store(parts - 1, std::memory_order_relaxed);
+    m_done.store(0, std::memory_order_relaxed);
+    const uint64_t seq = (m_gen.load(std::memory_order_relaxed) >> 8) + 1;
+    m_claim.store(seq << 16, std::memory_order_release); // after fn and ctx: a claim sees them
     {
         // Under the mutex so that a worker about to sleep cannot miss the new generation. The
         // part count travels in the same word, so a worker never pairs one phase's count with
         // another's function.
         std::lock_guard<std::mutex> lock(m_mutex);
-        const uint64_t seq = (m_gen.load(std::memory_order_relaxed) >> 8) + 1;
         m_gen.store(seq << 8 | uint64_t(parts), std::memory_order_release);
     }
     m_wake.notify_all();
-    fn(ctx, 0);
-    // Wait for the other parts. After a short spin, yield: when the machine has more runnable
-    // threads than cores (another program, or more team threads than cores), the part we wait
-    // for may be on our own core, and spinning would only delay it by a whole time slice.
+    // Parts are claimed, not assigned: this thread takes the first, then whatever no worker has
+    // started, so a worker that is asleep or waiting for a core delays nothing (it finds no part
+    // left when it comes). Which thread runs a part changes no number.
+    int mine = 0;
+    for (int t; (t = claim(seq, parts)) >= 0; ++mine)
+        fn(ctx, t);
+    const int others = parts - mine;
+    // Wait for parts a worker has started. After a short spin, yield: when the machine has more
+    // runnable threads than cores, that worker may be waiting for our core.
     int n = 0;
-    for (; m_pending.load(std::memory_order_acquire) != 0; ++n) {
-        if (n < kSpinBeforeYield)
-            relax();
-        else
-            std::this_thread::yield();
-    }
-    return n < kSpinBeforeYield;
+    for (; n < kSpinBeforeYield && m_done.load(std::memory_order_acquire) != others; ++n)
+        relax();
+    if (m_done.load(std::memory_order_acquire) == others)
+        return 0.0;
+    const auto lateSince = std::chrono::steady_clock::now();
+    while (m_done.load(std::memory_order_acquire) != others)
+        std::this_thread::yield();
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - lateSince).count();
 }
 
 void CpuTeam::work(int id) noexcept
@@ -154,8 +182,11 @@ void CpuTeam::work(int id) noexcept
         }
         seen = gen;
         if (id < int(gen & 255)) {
-            m_fn(m_ctx, id);
-            m_pending.fetch_sub(1, std::memory_order_acq_rel);
+            const uint64_t seq = gen >> 8;
+            for (int t; (t = claim(seq, int(gen & 255))) >= 0;) {
+                m_fn(m_ctx, t);
+                m_done.fetch_add(1, std::memory_order_acq_rel);
+            }
         }
     }
 }

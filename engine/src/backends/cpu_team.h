@@ -1,9 +1,11 @@
 // A process-wide team of worker threads for the cpu backend's time loop.
 //
 // The loop is a sequence of phases (project a block of inputs; one step's gates), each split by
-// units across the team: part t of a phase touches only thread t's units, so the parts of a phase
+// units across the team: part t of a phase touches only its own units, so the parts of a phase
 // can run in any order, on any thread, with the same result bit for bit. run(parts, fn) calls
-// fn(ctx, t) for t = 0..parts-1, the caller taking part 0, and returns when every part is done.
+// fn(ctx, t) once for each t = 0..parts-1 and returns when every part is done; the threads claim
+// parts as they come, the caller first, so a worker that is late (asleep, or waiting for a core
+// that another program holds) leaves its part to the others instead of holding up the phase.
 //
 // Why not OpenMP or Eigen's threads: a step at B=1, U=256 lasts a few microseconds, and a fork
 // that wakes a sleeping thread costs about as much. Workers here spin for a short while after each
@@ -14,6 +16,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -34,8 +37,12 @@ public:
     class Lease {
     public:
         Lease() = default;
-        explicit Lease(CpuTeam* team) : m_team(team) {}
-        Lease(Lease&& o) noexcept : m_team(o.m_team), m_serial(o.m_serial), m_late(o.m_late) { o.m_team = nullptr; }
+        explicit Lease(CpuTeam* team) : m_team(team), m_start(std::chrono::steady_clock::now()) {}
+        Lease(Lease&& o) noexcept
+            : m_team(o.m_team), m_serial(o.m_serial), m_late(o.m_late), m_waited(o.m_waited), m_start(o.m_start)
+        {
+            o.m_team = nullptr;
+        }
         Lease& operator=(Lease&&) = delete;
         Lease(const Lease&) = delete;
         ~Lease();
@@ -52,6 +59,8 @@ public:
         CpuTeam* m_team = nullptr;
         bool m_serial = false;
         int m_late = 0;
+        double m_waited = 0; // seconds this call waited for late parts
+        std::chrono::steady_clock::time_point m_start;
     };
 
     // The team for one call when `threads` > 1 and nobody else holds it; an empty lease otherwise
@@ -66,7 +75,9 @@ private:
     CpuTeam();
     void start() noexcept; // spawns the workers on first use
     void work(int id) noexcept;
-    bool run(int parts, PartFn fn, void* ctx) noexcept; // false: we waited long for the others
+    // Seconds spent waiting for the other parts after a first spin (0: they were on time).
+    double run(int parts, PartFn fn, void* ctx) noexcept;
+    int claim(uint64_t seq, int parts) noexcept;
 
     int m_size = 1;
     std::atomic<bool> m_leased{false};
@@ -77,7 +88,9 @@ private:
     PartFn m_fn = nullptr;
     void* m_ctx = nullptr;
     alignas(64) std::atomic<uint64_t> m_gen{0};
-    alignas(64) std::atomic<int> m_pending{0};
+    // (sequence << 16 | next part to claim) of the current phase, and the parts the workers ran.
+    alignas(64) std::atomic<uint64_t> m_claim{0};
+    alignas(64) std::atomic<int> m_done{0};
     std::mutex m_mutex;
     std::condition_variable m_wake;
     bool m_quit = false;
