@@ -24,8 +24,8 @@ struct CellValues {
 template <class H>
 void recordTraceStep(const PreparedCall& c, int64_t b, int64_t s, const CellValues& v, const H* h, Trace& tr) noexcept
 {
-    const int64_t U = c.U, W = c.traceEnd - c.traceBegin, slot = c.sampleSlot[size_t(b)];
-    const size_t row = size_t((slot * W + (s - c.traceBegin)) * U);
+    const int64_t U = c.U;
+    const size_t row = size_t(c.traceRow(b, s) * U);
     for (int64_t j = 0; j < U; ++j) {
         const size_t k = size_t(j);
         tr.z.data[row + k] = float(v.z[k]);
@@ -36,7 +36,7 @@ void recordTraceStep(const PreparedCall& c, int64_t b, int64_t s, const CellValu
         tr.preR.data[row + k] = float(v.preR[k]);
         tr.preH.data[row + k] = float(v.preH[k]);
     }
-    tr.kept.data[size_t(slot * W + (s - c.traceBegin))] = c.kept(b, s) ? 1 : 0;
+    tr.kept.data[size_t(c.traceRow(b, s))] = c.kept(b, s) ? 1 : 0;
 }
 
 class CellMath {

@@ -94,7 +94,7 @@ public:
         }
         for (Floats* v : {&m_h[0], &m_h[1], &m_prev})
             v->resize(size_t(B * U));
-        if (!c.config->reset_after || c.recMaskCount)
+        if (!c.config->reset_after) // r ⊙ h, the candidate product's rows
             m_rh.resize(size_t(B * U));
         m_hm.resize(c.recMaskCount ? size_t(3 * B * U) : 0);
         m_xg.resize(size_t(c.inputMaskCount * m_block * B * I));
@@ -186,10 +186,6 @@ struct CpuBackend::Loop {
     const float* hCur = nullptr;
     float* hNext = nullptr;
 
-    bool traced(int64_t b) const noexcept
-    {
-        return c->tracing() && s >= c->traceBegin && s < c->traceEnd && c->sampleSlot[size_t(b)] >= 0;
-    }
 };
 
 // Phase 1 of a block: this part's columns of XP for the listed (step, sample) rows.
@@ -261,7 +257,6 @@ void finishPart(const PreparedCall& c, RunResult& result, int64_t s, const Panel
                 const uint8_t* active, const float* hCur, float* hNext, float* prev) noexcept
 {
     const int64_t B = c.B, U = c.U, u0 = P.u0, nu = P.nu, np = P.nuPad;
-    const bool tracing = c.tracing() && s >= c.traceBegin && s < c.traceEnd;
     for (int64_t b = 0; b < B; ++b) {
         const float* h = hCur + b * U + u0;
         float* hn = hNext + b * U + u0;
@@ -273,12 +268,10 @@ void finishPart(const PreparedCall& c, RunResult& result, int64_t s, const Panel
         }
         if (c.returnSequences)
             std::memcpy(result.output.ptr() + b * c.outStrideB + s * c.outStrideS + u0, pv, size_t(nu) * sizeof(float));
-        const int64_t slot = tracing ? c.sampleSlot[size_t(b)] : -1;
-        if (slot < 0)
+        if (!c.traces(b, s))
             continue;
         Trace& tr = result.trace;
-        const int64_t W = c.traceEnd - c.traceBegin;
-        const size_t at = size_t((slot * W + (s - c.traceBegin)) * U + u0);
+        const size_t at = size_t(c.traceRow(b, s) * U + u0);
         const size_t bytes = size_t(nu) * sizeof(float);
         std::memcpy(tr.z.ptr() + at, ps.z.data() + b * np, bytes);
         std::memcpy(tr.r.ptr() + at, ps.r.data() + b * np, bytes);
@@ -399,7 +392,7 @@ RunStatus CpuBackend::run(const PreparedCall& c, RunResult& result) noexcept
         // recorded even on a masked step). The others only carry their state.
         L.nActive = 0;
         for (int64_t b = 0; b < B; ++b) {
-            const bool on = c.kept(b, s) || L.traced(b);
+            const bool on = c.kept(b, s) || c.traces(b, s);
             m_activeMark[size_t(b)] = on ? 1 : 0;
             if (on)
                 m_active[size_t(L.nActive++)] = b;
@@ -413,9 +406,8 @@ RunStatus CpuBackend::run(const PreparedCall& c, RunResult& result) noexcept
             int64_t n = 0;
             for (int64_t k = 0; k < steps; ++k) {
                 const int64_t t = c.timeAt(s + k);
-                const bool traceStep = c.tracing() && s + k >= c.traceBegin && s + k < c.traceEnd;
                 for (int64_t b = 0; b < B; ++b) {
-                    if (!c.kept(b, s + k) && !(traceStep && c.sampleSlot[size_t(b)] >= 0))
+                    if (!c.kept(b, s + k) && !c.traces(b, s + k))
                         continue;
                     const float* x = c.x + b * c.xStrideB + t * c.xStrideT;
                     m_projRow[size_t(n)] = k * B + b;
@@ -463,11 +455,9 @@ RunStatus CpuBackend::run(const PreparedCall& c, RunResult& result) noexcept
             team.run(m_parts, &candidatePart, &L);
         }
 
-        if (c.tracing() && s >= c.traceBegin && s < c.traceEnd)
-            for (int64_t b = 0; b < B; ++b)
-                if (c.sampleSlot[size_t(b)] >= 0)
-                    result.trace.kept.data[size_t(c.sampleSlot[size_t(b)] * (c.traceEnd - c.traceBegin) +
-                                                  (s - c.traceBegin))] = c.kept(b, s) ? 1 : 0;
+        for (int64_t b = 0; c.tracing() && b < B; ++b)
+            if (c.traces(b, s))
+                result.trace.kept.data[size_t(c.traceRow(b, s))] = c.kept(b, s) ? 1 : 0;
         cur = 1 - cur;
     }
     if (!c.returnSequences)

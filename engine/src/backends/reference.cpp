@@ -64,7 +64,7 @@ public:
                     if (c.returnSequences)
                         out64.data[size_t(b * c.outStrideB + s * c.outStrideS + j)] = o;
                 }
-                if (c.tracing() && s >= c.traceBegin && s < c.traceEnd && c.sampleSlot[size_t(b)] >= 0)
+                if (c.traces(b, s))
                     recordTraceStep(c, b, s, m_v, hb, result.trace);
             }
         }

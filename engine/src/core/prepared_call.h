@@ -76,6 +76,15 @@ struct PreparedCall {
     std::vector<int64_t> sampleSlot;
     int64_t traceBegin = 0, traceEnd = 0;
     bool tracing() const noexcept { return traceEnd > traceBegin; }
+    // Whether sample b at processing step s is recorded, and its row in the trace's (S, W) grid.
+    bool traces(int64_t b, int64_t s) const noexcept
+    {
+        return s >= traceBegin && s < traceEnd && sampleSlot[size_t(b)] >= 0;
+    }
+    int64_t traceRow(int64_t b, int64_t s) const noexcept
+    {
+        return sampleSlot[size_t(b)] * (traceEnd - traceBegin) + (s - traceBegin);
+    }
 
     // unroll=True + go_backwards + zero_output_for_mask + mask: Keras zeroes the outputs with the
     // mask in original time order afterwards (see finishCall); the backends carry outputs meanwhile.
