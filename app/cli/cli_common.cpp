@@ -48,6 +48,27 @@ WeightReadLimits weightLimits()
     return l;
 }
 
+bool& isolateParsing()
+{
+    static bool isolate = defaultParseOptions().isolate;
+    return isolate;
+}
+
+double& parseTimeoutSeconds()
+{
+    static double seconds = defaultParseOptions().timeoutSeconds;
+    return seconds;
+}
+
+LoadedWeightFile loadWeights(const std::string& path)
+{
+    ParseOptions options = defaultParseOptions();
+    options.limits = weightLimits();
+    options.isolate = isolateParsing();
+    options.timeoutSeconds = parseTimeoutSeconds();
+    return loadWeightFile(path, options);
+}
+
 npy::ReadLimits arrayLimits()
 {
     npy::ReadLimits l;

@@ -7,6 +7,7 @@
 #include "gruscope/layer.h"
 #include "gruscope/weightfile.h"
 #include "gruscope/weights.h"
+#include "gruscope/isolated_parse.h"
 #include "gruscope/npy.h"
 
 #include <CLI/CLI.hpp>
@@ -31,6 +32,13 @@ struct UsageError {
 constexpr int64_t kDefaultMaxElements = int64_t(1) << 28; // 1 GiB of float32
 int64_t& maxElements();
 gruscope::WeightReadLimits weightLimits();
+
+// How weight files are parsed: in the gruscope-parse child (the default) or, with --no-isolation
+// before the subcommand (or GRUSCOPE_ISOLATION=off), in this process for debugging.
+bool& isolateParsing();
+double& parseTimeoutSeconds();
+// Lists, reads and describes a weight file with the limits above (gruscope/isolated_parse.h).
+gruscope::LoadedWeightFile loadWeights(const std::string& path);
 gruscope::npy::ReadLimits arrayLimits();
 
 // Loads CONFIG.json; prints parse notes to stderr; throws gruscope::Error listing every issue.

@@ -58,7 +58,8 @@ struct InspectArgs {
 
 int inspectCommand(const InspectArgs& a)
 {
-    const WeightFileInfo info = openWeightFile(a.file, weightLimits());
+    const LoadedWeightFile loaded = loadWeights(a.file);
+    const WeightFileInfo& info = loaded.info;
     ojson j;
     j["file"] = a.file;
     j["format"] = weightFormatName(info.format);
@@ -96,7 +97,7 @@ int inspectCommand(const InspectArgs& a)
         std::vector<Diagnostic> diags = checkLayer(L, info.kerasVersion);
         Inspection ins;
         try {
-            const GruWeights w = readGruWeights(info, L, weightLimits());
+            const GruWeights& w = loaded.weights(L);
             ins = inspectWeights(L.config, w, L.name);
             diags.insert(diags.end(), ins.diagnostics.begin(), ins.diagnostics.end());
         } catch (const Error& e) {
@@ -135,7 +136,9 @@ int inspectCommand(const InspectArgs& a)
         }
     }
     if (a.tree) {
-        j["tree"] = describeFileTree(a.file);
+        if (!loaded.treeError.empty())
+            throw Error(ErrorCode::BadFile, loaded.treeError);
+        j["tree"] = loaded.tree;
         o << "\nfile tree:\n";
         for (const auto& line : j["tree"])
             o << "  " << line.get<std::string>() << "\n";
@@ -162,8 +165,8 @@ int diffCommand(const DiffArgs& args)
     std::ostringstream o;
     bool identical = true;
     for (size_t k = 0; k < ca.layers.size(); ++k) {
-        const GruWeights wa = readGruWeights(ca.file, *ca.layers[k], weightLimits());
-        const GruWeights wb = readGruWeights(cb.file, *cb.layers[k], weightLimits());
+        const GruWeights wa = ca.loaded.weights(*ca.layers[k]);
+        const GruWeights wb = cb.loaded.weights(*cb.layers[k]);
         const WeightDiff d = diffWeights(wa, wb, args.tolerance);
         identical &= d.identical;
         ojson lj;
@@ -230,7 +233,7 @@ int convertCommand(const ConvertArgs& a)
         }
         config.flavor = Flavor::Keras3;
     }
-    const GruWeights w = readGruWeights(c.file, *c.layers[0], weightLimits());
+    const GruWeights& w = c.loaded.weights(*c.layers[0]);
     requireValidConfig(config);
     checkWeights(config, w);
     writeGruWeights(a.out, *format, config, w);

@@ -24,10 +24,10 @@ std::string listLayers(const WeightFileInfo& info)
 LayerChoice chooseLayer(const std::string& path, const std::string& name)
 {
     LayerChoice c;
-    c.file = openWeightFile(path, weightLimits());
-    const auto& layers = c.file.layers;
+    c.loaded = loadWeights(path);
+    const auto& layers = c.loaded.info.layers;
     if (layers.empty())
-        throw Error(ErrorCode::InvalidArgument, path + ": the file holds no GRU layer (" + c.file.formatDetail + ")");
+        throw Error(ErrorCode::InvalidArgument, path + ": the file holds no GRU layer (" + c.loaded.info.formatDetail + ")");
     if (name.empty()) {
         if (layers.size() == 1) {
             c.layers = {&layers[0]};
@@ -39,7 +39,7 @@ LayerChoice chooseLayer(const std::string& path, const std::string& name)
             return c;
         }
         throw Error(ErrorCode::InvalidArgument, path + " holds " + std::to_string(layers.size()) +
-                                                    " GRU layers; choose one with --layer:" + listLayers(c.file));
+                                                    " GRU layers; choose one with --layer:" + listLayers(c.loaded.info));
     }
     for (const auto& l : layers)
         if (l.name == name) {
@@ -55,7 +55,7 @@ LayerChoice chooseLayer(const std::string& path, const std::string& name)
         c.mergeMode = c.layers[0]->mergeMode;
         return c;
     }
-    throw Error(ErrorCode::InvalidArgument, path + ": no GRU layer named '" + name + "'; the file holds:" + listLayers(c.file));
+    throw Error(ErrorCode::InvalidArgument, path + ": no GRU layer named '" + name + "'; the file holds:" + listLayers(c.loaded.info));
 }
 
 
@@ -63,10 +63,10 @@ std::optional<FileFlavor> fileFlavor(const LayerChoice& choice, const std::strin
 {
     // Only a file that says which Keras wrote it (a version, or the layer's own config) knows.
     const GruLayerInfo& layer = *choice.layers[0];
-    if (choice.file.kerasVersion.empty() && !layer.configFromFile)
+    if (choice.loaded.info.kerasVersion.empty() && !layer.configFromFile)
         return std::nullopt;
     return FileFlavor{layer.config.flavor, path,
-                      choice.file.kerasVersion.empty() ? choice.file.formatDetail : "Keras " + choice.file.kerasVersion};
+                      choice.loaded.info.kerasVersion.empty() ? choice.loaded.info.formatDetail : "Keras " + choice.loaded.info.kerasVersion};
 }
 
 LoadedCall loadCall(const CallSource& src)
@@ -122,14 +122,14 @@ LoadedCall loadCall(const CallSource& src)
     GruWeights& weights = out.weights;
     std::string& weightsFrom = out.weightsFrom;
     if (choice) {
-        weights = readGruWeights(choice->file, *choice->layers[0], weightLimits());
+        weights = choice->loaded.weights(*choice->layers[0]);
         weightsFrom = src.weights + " (" + choice->layers[0]->name + ")";
         if (choice->layers.size() == 2) {
             GruConfig bc = src.config.empty() ? choice->layers[1]->config : config;
             if (!src.config.empty())
                 bc.go_backwards = !config.go_backwards;
             out.backwardConfig = bc;
-            out.backwardWeights = readGruWeights(choice->file, *choice->layers[1], weightLimits());
+            out.backwardWeights = choice->loaded.weights(*choice->layers[1]);
             weightsFrom = src.weights + " (Bidirectional " + choice->layers[0]->wrapper + ", merge " + choice->mergeMode + ")";
         }
     } else {

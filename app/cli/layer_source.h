@@ -5,6 +5,7 @@
 
 #include "cli_common.h"
 #include "gruscope/layer.h"
+#include "gruscope/isolated_parse.h"
 #include "gruscope/weightfile.h"
 
 #include <optional>
@@ -14,7 +15,8 @@
 namespace cli {
 
 struct LayerChoice {
-    gruscope::WeightFileInfo file;
+    gruscope::LoadedWeightFile loaded; // listed and read (in the gruscope-parse child)
+    const gruscope::WeightFileInfo& file() const { return loaded.info; }
     std::vector<const gruscope::GruLayerInfo*> layers; // one GRU, or a Bidirectional's forward and backward halves
     std::string mergeMode;                             // for a Bidirectional
 };

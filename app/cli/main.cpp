@@ -18,6 +18,14 @@ int main(int argc, char** argv)
                    "subcommand")
         ->capture_default_str()
         ->check(CLI::Range(int64_t(1), int64_t(1) << 40));
+    bool noIsolation = false;
+    app.add_flag("--no-isolation", noIsolation,
+                 "Parse weight files in this process instead of the gruscope-parse child (for debugging: a crash in "
+                 "libhdf5 then ends gruscope-cli); before the subcommand");
+    app.add_option("--parse-timeout", cli::parseTimeoutSeconds(),
+                   "Seconds the gruscope-parse child may take to read a weight file before it is stopped")
+        ->capture_default_str()
+        ->check(CLI::Range(0.1, 86400.0));
     std::map<std::string, cli::Runner> runners{
         {"run", cli::addRunCommand(app)},
         {"eligibility", cli::addEligibilityCommand(app)},
@@ -36,6 +44,8 @@ int main(int argc, char** argv)
     }
     try {
         app.parse(argc, argv);
+        if (noIsolation)
+            cli::isolateParsing() = false;
     } catch (const CLI::CallForHelp& e) {
         return app.exit(e);
     } catch (const CLI::CallForAllHelp& e) {

@@ -25,6 +25,16 @@ std::recursive_mutex& hdf5Mutex()
 
 using Lock = std::lock_guard<std::recursive_mutex>;
 
+ObjectObserver g_observer = nullptr;
+
+// Tells the observer (the parse worker's breadcrumbs) which object libhdf5 is about to touch, so
+// that a crash or hang inside the library can be reported with the object it happened on.
+void observe(const std::string& file, const std::string& path, const char* doing)
+{
+    if (g_observer)
+        g_observer(file, path.empty() ? "/" : path, doing);
+}
+
 
 
 
@@ -37,6 +47,12 @@ std::string joinPath(const std::vector<std::string>& parts, size_t n)
 }
 
 } // namespace
+
+void setObjectObserver(ObjectObserver observer) noexcept
+{
+    Lock lock(hdf5Mutex());
+    g_observer = observer;
+}
 
 std::recursive_mutex& libraryMutex()
 {
@@ -123,6 +139,7 @@ const Limits& File::limits() const noexcept { return m_impl->limits; }
 File File::open(const std::string& path, const Limits& limits)
 {
     Lock lock(hdf5Mutex());
+    observe(path, "/", "opening");
     silenceHdf5();
     auto impl = std::make_unique<Impl>();
     impl->name = path;
@@ -145,6 +162,7 @@ File File::open(const std::string& path, const Limits& limits)
 File File::openImage(std::vector<std::byte> image, const std::string& name, const Limits& limits)
 {
     Lock lock(hdf5Mutex());
+    observe(name, "/", "opening");
     silenceHdf5();
     if (!looksLikeHdf5(image.data(), image.size()))
         throw Error(ErrorCode::BadFile, name + ": not an HDF5 image (no HDF5 signature)");
@@ -168,12 +186,14 @@ File File::openImage(std::vector<std::byte> image, const std::string& name, cons
 Kind File::kind(const std::string& path) const
 {
     Lock lock(hdf5Mutex());
+    observe(m_impl->name, path, "looking up");
     return m_impl->kindOf(path);
 }
 
 std::vector<std::string> File::children(const std::string& groupPath) const
 {
     Lock lock(hdf5Mutex());
+    observe(m_impl->name, groupPath, "listing");
     if (m_impl->kindOf(groupPath) != Kind::Group)
         m_impl->fail("'" + groupPath + "' is not a group");
     Id g(H5Gopen2(m_impl->file.get(), groupPath.empty() ? "/" : groupPath.c_str(), H5P_DEFAULT), H5Gclose);
@@ -207,6 +227,7 @@ std::vector<std::string> File::children(const std::string& groupPath) const
 std::vector<std::string> File::attributeNames(const std::string& path) const
 {
     Lock lock(hdf5Mutex());
+    observe(m_impl->name, path, "listing the attributes of");
     Id obj = m_impl->openObject(path);
     H5O_info_t oi{};
     if (H5Oget_info2(obj.get(), &oi, H5O_INFO_NUM_ATTRS) < 0)
@@ -227,12 +248,14 @@ std::vector<std::string> File::attributeNames(const std::string& path) const
 bool File::hasAttribute(const std::string& path, const std::string& attr) const
 {
     Lock lock(hdf5Mutex());
+    observe(m_impl->name, path, "reading the attributes of");
     return H5Aexists_by_name(m_impl->file.get(), path.empty() ? "/" : path.c_str(), attr.c_str(), H5P_DEFAULT) > 0;
 }
 
 std::optional<std::vector<std::string>> File::strings(const std::string& path, const std::string& attr) const
 {
     Lock lock(hdf5Mutex());
+    observe(m_impl->name, path + " @" + attr, "reading");
     Id a = m_impl->openAttribute(path, attr);
     if (!a.ok())
         return std::nullopt;
@@ -296,6 +319,7 @@ std::optional<std::string> File::string(const std::string& path, const std::stri
 std::optional<std::vector<double>> File::numbers(const std::string& path, const std::string& attr) const
 {
     Lock lock(hdf5Mutex());
+    observe(m_impl->name, path + " @" + attr, "reading");
     Id a = m_impl->openAttribute(path, attr);
     if (!a.ok())
         return std::nullopt;
@@ -316,6 +340,7 @@ std::optional<std::vector<double>> File::numbers(const std::string& path, const 
 DatasetInfo File::datasetInfo(const std::string& path) const
 {
     Lock lock(hdf5Mutex());
+    observe(m_impl->name, path, "reading the type and shape of");
     if (m_impl->kindOf(path) != Kind::Dataset)
         m_impl->fail("'" + path + "' is not a dataset");
     Id ds(H5Dopen2(m_impl->file.get(), path.c_str(), H5P_DEFAULT), H5Dclose);
@@ -373,6 +398,7 @@ DatasetInfo File::datasetInfo(const std::string& path) const
 ArrayF File::readFloat(const std::string& path) const
 {
     Lock lock(hdf5Mutex());
+    observe(m_impl->name, path, "reading");
     const DatasetInfo info = datasetInfo(path);
     if (info.type == ElementType::String || info.type == ElementType::Other)
         m_impl->fail("dataset '" + path + "' holds " + info.typeName + " values, not numbers");

@@ -77,6 +77,13 @@ private:
     std::unique_ptr<Impl> m_impl;
 };
 
+// Called before each libhdf5 access with the file's name, the object ("/model_weights/gru",
+// "/ @keras_version" for an attribute) and what is being done ("reading"). One observer per
+// process; nullptr (the default) observes nothing. The parse worker uses it to say where the
+// library was when it crashed or hung.
+using ObjectObserver = void (*)(const std::string& file, const std::string& object, const char* doing);
+void setObjectObserver(ObjectObserver observer) noexcept;
+
 // The one lock around every libhdf5 call in GruScope (reader and writer).
 std::recursive_mutex& libraryMutex();
 
