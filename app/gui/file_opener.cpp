@@ -1,11 +1,16 @@
 #include "file_opener.h"
 
 #include "model/engine_qt.h"
+#include "model/limits.h"
 
 #include "gruscope/error.h"
 #include "gruscope/weightfile.h"
 
+#include <QEventLoop>
 #include <QFileInfo>
+#include <QFutureWatcher>
+#include <QProgressDialog>
+#include <QtConcurrent/QtConcurrentRun>
 #include <QInputDialog>
 #include <QObject>
 
@@ -32,7 +37,8 @@ std::optional<OpenedFile> openFileInto(Document& doc, const QString& path, const
         break;
     }
     case FileRole::Weights: {
-        const WeightFileInfo info = openWeightFile(ss(path));
+        const LoadedWeightFile file = handlers.readWeights ? handlers.readWeights(path) : readWeightFile(path);
+        const WeightFileInfo& info = file.info;
         if (info.layers.empty())
             throw Error(ErrorCode::Unsupported,
                         "no GRU layer in this file" +
@@ -43,7 +49,7 @@ std::optional<OpenedFile> openFileInto(Document& doc, const QString& path, const
             if (index < 0)
                 return std::nullopt;
         }
-        loadLayer(doc, info, index);
+        loadLayer(doc, file, index);
         break;
     }
     case FileRole::Unknown:
@@ -52,6 +58,35 @@ std::optional<OpenedFile> openFileInto(Document& doc, const QString& path, const
                                    ".safetensors, .npz, a config or session .json, or an input .npy/.csv)")));
     }
     return opened;
+}
+
+LoadedWeightFile readWeightsWithProgress(QWidget* parent, const QString& path)
+{
+    auto cancel = std::make_shared<std::atomic<bool>>(false);
+    auto result = std::make_shared<std::optional<LoadedWeightFile>>();
+    auto failure = std::make_shared<std::exception_ptr>();
+    QEventLoop loop;
+    QFutureWatcher<void> watcher;
+    QObject::connect(&watcher, &QFutureWatcher<void>::finished, &loop, &QEventLoop::quit);
+    QProgressDialog dialog(QObject::tr("Reading %1 in a separate process…").arg(QFileInfo(path).fileName()),
+                           QObject::tr("Cancel"), 0, 0, parent);
+    dialog.setWindowTitle(QObject::tr("Opening"));
+    dialog.setWindowModality(Qt::WindowModal);
+    dialog.setMinimumDuration(400);
+    QObject::connect(&dialog, &QProgressDialog::canceled, [cancel] { cancel->store(true); });
+    watcher.setFuture(QtConcurrent::run([path, cancel, result, failure] {
+        try {
+            *result = readWeightFile(path, cancel.get());
+        } catch (...) {
+            *failure = std::current_exception();
+        }
+    }));
+    if (!watcher.isFinished())
+        loop.exec();
+    watcher.waitForFinished();
+    if (*failure)
+        std::rethrow_exception(*failure);
+    return std::move(**result);
 }
 
 int askForLayer(QWidget* parent, const QString& path, const QStringList& labels)

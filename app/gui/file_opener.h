@@ -22,6 +22,9 @@ struct FileOpenHandlers {
     std::function<int(const QString& path, const QStringList& labels)> chooseLayer;
     // Reads an input file into the document as the Input panel does; false with the reason.
     std::function<bool(const QString& path, QString* why)> importInput;
+    // Lists and reads a weight file (the window: in the gruscope-parse child on a worker thread,
+    // with a progress dialog that can cancel it). Default: readWeightFile on this thread.
+    std::function<gruscope::LoadedWeightFile(const QString& path)> readWeights;
 };
 
 struct OpenedFile {
@@ -32,6 +35,11 @@ struct OpenedFile {
 // Opens `path` into `doc`. Throws gruscope::Error naming what is wrong, with the document
 // unchanged; nullopt when no layer was chosen.
 std::optional<OpenedFile> openFileInto(Document& doc, const QString& path, const FileOpenHandlers& handlers);
+
+// Reads a weight file (readWeightFile) on a worker thread while the window stays responsive; a
+// progress dialog with Cancel appears when it takes more than 400 ms. Throws what readWeightFile
+// throws (Error(Cancelled) when cancelled).
+gruscope::LoadedWeightFile readWeightsWithProgress(QWidget* parent, const QString& path);
 
 // Asks which GRU layer of `path` to open (a dialog on `parent`); −1 when the user declines.
 int askForLayer(QWidget* parent, const QString& path, const QStringList& labels);

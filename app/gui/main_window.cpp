@@ -51,6 +51,7 @@
 #include <QTabWidget>
 #include <QTableWidget>
 #include <QTextEdit>
+#include <QScopeGuard>
 #include <QTimer>
 #include <QToolBar>
 #include <QToolButton>
@@ -360,6 +361,15 @@ void MainWindow::updateIntro()
 
 bool MainWindow::openFile(const QString& path, QString* error)
 {
+    // Reading a weight file runs an event loop (the window stays responsive); a second open, or
+    // closing the window, must wait for it.
+    if (m_opening) {
+        if (error)
+            *error = tr("another file is being opened");
+        return false;
+    }
+    m_opening = true;
+    const auto done = qScopeGuard([this] { m_opening = false; });
     std::optional<OpenedFile> opened;
     try {
         FileOpenHandlers handlers;
@@ -367,6 +377,7 @@ bool MainWindow::openFile(const QString& path, QString* error)
             return askForLayer(this, p, labels);
         };
         handlers.importInput = [this](const QString& p, QString* why) { return m_input->importFile(p, why); };
+        handlers.readWeights = [this](const QString& p) { return readWeightsWithProgress(this, p); };
         opened = openFileInto(*m_doc, path, handlers);
     } catch (const std::exception& e) {
         const QString msg = errorText(e);
@@ -640,6 +651,10 @@ bool MainWindow::maybeSave()
 
 void MainWindow::closeEvent(QCloseEvent* event)
 {
+    if (m_opening) {
+        event->ignore();
+        return;
+    }
     if (!maybeSave()) {
         event->ignore();
         return;

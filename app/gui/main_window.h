@@ -129,6 +129,7 @@ private:
     RunController* m_controller;
     Autosave* m_autosave = nullptr;
     QString m_sessionPath;
+    bool m_opening = false; // a weight file is being read (a nested event loop runs meanwhile)
     Theme m_theme = Theme::System;
 
     ArgsPanel* m_args = nullptr;

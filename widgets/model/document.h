@@ -65,6 +65,9 @@ struct ModelOrigin {
     QString layerName;   // the GRU inside that file
     QString description; // "Keras 3 .keras (stored)", "bundled example: sine", ...
     QStringList notes;   // assumptions made when reading it
+    // The weight file says which Keras wrote it (a version, or the layer's own config): a config
+    // opened later that names no flavor takes config().flavor from it.
+    bool flavorFromFile = false;
 };
 
 class Document : public QObject {

@@ -1,6 +1,7 @@
 #include "model/model_files.h"
 
 #include "model/engine_qt.h"
+#include "model/limits.h"
 
 #include "gruscope/atomic_file.h"
 #include "gruscope/config.h"
@@ -35,8 +36,8 @@ FileRole guessFileRole(const QString& path)
     if (lower.endsWith(QLatin1String(".npz"))) {
         // Weights (kernel / recurrent_kernel / weight_ih_l0 ...) or an input batch.
         try {
-            const WeightFileInfo info = openWeightFile(ss(path));
-            return info.layers.empty() ? FileRole::Input : FileRole::Weights;
+            const LoadedWeightFile file = readWeightFile(path);
+            return file.info.layers.empty() ? FileRole::Input : FileRole::Weights;
         } catch (const Error&) {
             return FileRole::Input;
         }
@@ -60,21 +61,30 @@ QStringList layerLabels(const WeightFileInfo& info)
     return out;
 }
 
-void loadLayer(Document& doc, const WeightFileInfo& info, int index)
+LoadedWeightFile readWeightFile(const QString& path, const std::atomic<bool>* cancel)
 {
+    ParseOptions options = windowParseOptions();
+    options.cancel = cancel;
+    return loadWeightFile(ss(path), options);
+}
+
+void loadLayer(Document& doc, const LoadedWeightFile& file, int index)
+{
+    const WeightFileInfo& info = file.info;
     if (info.layers.empty())
         throw Error(ErrorCode::Unsupported, info.path + " holds no GRU layer" +
                                                 (info.diagnostics.empty() ? std::string() : ": " + info.diagnostics.front().message));
     if (index < 0 || index >= int(info.layers.size()))
         throw Error(ErrorCode::InvalidArgument, "no layer number " + std::to_string(index) + " in " + info.path);
     const GruLayerInfo& layer = info.layers[size_t(index)];
-    GruWeights w = readGruWeights(info, layer);
+    GruWeights w = file.weights(size_t(index));
     checkWeights(layer.config, w); // names the tensor at fault (NaN/Inf, shapes)
 
     ModelOrigin origin;
     origin.path = qs(info.path);
     origin.layerName = qs(layer.name);
     origin.description = qs(info.formatDetail.empty() ? std::string(weightFormatName(info.format)) : info.formatDetail);
+    origin.flavorFromFile = !info.kerasVersion.empty() || layer.configFromFile;
     for (const auto& a : layer.assumptions)
         origin.notes << qs(a);
     if (!layer.direction.empty())
@@ -89,17 +99,41 @@ void loadLayer(Document& doc, const WeightFileInfo& info, int index)
 void loadConfigOnly(Document& doc, const QString& path)
 {
     ParsedConfig parsed = readConfigFile(ss(path));
+    const ModelOrigin& current = doc.origin();
+    QStringList notes;
+    if (!parsed.flavorNamed && current.flavorFromFile && !current.path.isEmpty()) {
+        // Nothing in the config says which Keras wrote it; the weight file beside it does.
+        parsed = readConfigFile(ss(path), doc.config().flavor);
+        notes << QObject::tr("the config names no flavor; %1 is taken from %2")
+                     .arg(QString::fromLatin1(flavorName(doc.config().flavor)), QFileInfo(current.path).fileName());
+    }
     if (parsed.config.units <= 0)
         throw Error(ErrorCode::InvalidArgument, ss(path) + ": units must be a positive number to make weights");
     if (!parsed.issues.empty())
         throw Error(ErrorCode::InvalidArgument, ss(path) + ": " + parsed.issues.front().message());
+    // The current weights stay when they fit: the config describes the layer they came from.
+    if (const auto current = doc.weights(); current && !current->kernel.data.empty()) {
+        bool fits = true;
+        try {
+            checkWeights(parsed.config, *current);
+        } catch (const Error&) {
+            fits = false;
+        }
+        if (fits) {
+            ModelOrigin origin = doc.origin();
+            origin.description = QObject::tr("%1 with the arguments of %2").arg(origin.description, QFileInfo(path).fileName());
+            origin.notes = notes + qsList(parsed.notes);
+            doc.setModel(parsed.config, *current, origin);
+            return;
+        }
+    }
     const int64_t I = std::max<int64_t>(1, doc.features());
     GruWeights w = initializeWeights(parsed.config, I, 1);
     ModelOrigin origin;
     origin.path = path;
     origin.layerName = qs(parsed.config.name);
     origin.description = QObject::tr("config %1 with weights from its initialisers").arg(QFileInfo(path).fileName());
-    origin.notes = qsList(parsed.notes);
+    origin.notes = notes + qsList(parsed.notes);
     doc.setModel(parsed.config, std::move(w), origin);
 }
 

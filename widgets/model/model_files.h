@@ -7,6 +7,7 @@
 
 #include "model/document.h"
 
+#include "gruscope/isolated_parse.h"
 #include "gruscope/weightfile.h"
 
 #include <QString>
@@ -21,12 +22,19 @@ FileRole guessFileRole(const QString& path);
 // One line per GRU for a chooser: "gru_1 · GRU · 64 units · reset_after=True".
 QStringList layerLabels(const gruscope::WeightFileInfo& info);
 
-// Reads layer `index` of an opened file into the document (arguments from the file, weights).
-// Throws gruscope::Error; the document is unchanged then.
-void loadLayer(Document& doc, const gruscope::WeightFileInfo& info, int index);
+// Lists and reads a weight file as the window does: in the gruscope-parse child under
+// windowLimits() (model/limits.h). Throws gruscope::Error naming the file and what happened.
+gruscope::LoadedWeightFile readWeightFile(const QString& path, const std::atomic<bool>* cancel = nullptr);
 
-// A config .json alone: its arguments with fresh weights from its initialisers (feature count
-// kept from the current input).
+// Puts layer `index` of a read file into the document (arguments from the file, weights).
+// Throws gruscope::Error; the document is unchanged then.
+void loadLayer(Document& doc, const gruscope::LoadedWeightFile& file, int index);
+
+// A config .json: its arguments. The current weights stay when their shapes fit the new
+// arguments (a config given beside a weight file); otherwise fresh weights come from its
+// initialisers (feature count kept from the current input). A config that names no flavor takes
+// the flavor of the weight file the current model came from, when that file records it, so that
+// a Keras 2 file's hard_sigmoid stays 0.2·x + 0.5.
 void loadConfigOnly(Document& doc, const QString& path);
 
 // The document's layer written to `path` (format by extension, see gruscope::writeFormatFromPath)

@@ -1,5 +1,7 @@
 #include "model/run_request.h"
 
+#include "model/limits.h"
+
 #include "gruscope/error.h"
 
 #include <QObject>
@@ -72,7 +74,7 @@ std::shared_ptr<RunOutcome> executeRun(const RunRequest& rq, CallProgress* progr
     TraceOptions trace;
     trace.enabled = true;
     trace.samples = rq.traceSamples;
-    trace.memoryCapBytes = uint64_t(512) << 20;
+    trace.memoryCapBytes = windowLimits().traceCapBytes;
 
     auto out = std::make_shared<RunOutcome>();
     out->result = layer.call(in, rq.backend, trace);

@@ -97,6 +97,7 @@ QByteArray sessionToJson(const Document& doc, const SessionExtras& extras)
     root[QStringLiteral("origin")] = QJsonObject{{QStringLiteral("path"), o.path},
                                                  {QStringLiteral("layer"), o.layerName},
                                                  {QStringLiteral("description"), o.description},
+                                                 {QStringLiteral("flavor_from_file"), o.flavorFromFile},
                                                  {QStringLiteral("notes"), QJsonArray::fromStringList(o.notes)}};
     root[QStringLiteral("input")] = arrayToJson(doc.input());
     root[QStringLiteral("input_description")] = doc.inputDescription();
@@ -219,6 +220,7 @@ void sessionFromJson(const QByteArray& json, Document& doc, SessionExtras* extra
     origin.path = oj.value(QStringLiteral("path")).toString();
     origin.layerName = oj.value(QStringLiteral("layer")).toString();
     origin.description = oj.value(QStringLiteral("description")).toString();
+    origin.flavorFromFile = oj.value(QStringLiteral("flavor_from_file")).toBool(false);
     const QJsonArray notes = oj.value(QStringLiteral("notes")).toArray();
     for (const auto& n : notes)
         origin.notes << n.toString();

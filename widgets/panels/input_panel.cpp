@@ -2,6 +2,7 @@
 
 #include "model/engine_qt.h"
 #include "model/input_table_model.h"
+#include "model/limits.h"
 #include "panels/initial_state_editor.h"
 #include "panels/mask_editor.h"
 
@@ -521,10 +522,14 @@ InputPanel::PendingImport InputPanel::readImport(const QString& path) const
 {
     PendingImport p;
     p.path = path;
-    p.file = readInputFileDetailed(ss(path));
+    InputReadOptions options;
+    options.maxElements = windowLimits().maxElements;
+    p.file = readInputFileDetailed(ss(path), options);
     if (p.file.format == "npz") {
         const int64_t B = p.file.x.shape[0], T = p.file.x.shape[1];
-        for (auto& [name, array] : npy::readNpz(ss(path))) {
+        npy::ReadLimits limits;
+        limits.maxElements = windowLimits().maxElements;
+        for (auto& [name, array] : npy::readNpz(ss(path), limits)) {
             if (name != "mask")
                 continue;
             if (array.shape == Shape{B, T})
