@@ -4,6 +4,7 @@
 #include "autosave.h"
 #include "main_window.h"
 #include "model/document.h"
+#include "model/limits.h"
 #include "model/run_controller.h"
 #include "model/session.h"
 #include "panels/args_panel.h"
@@ -33,6 +34,7 @@
 #include <QProcess>
 #include <QSet>
 #include <QSpinBox>
+#include <QScopeGuard>
 #include <QTemporaryDir>
 #include <QTest>
 #include <qcustomplot.h>
@@ -66,7 +68,11 @@ QString weightFile(const char* name) { return QString::fromStdString(gstest::dat
 class TstGuiWindow : public QObject {
     Q_OBJECT
 private slots:
-    void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        qputenv("GRUSCOPE_TEST_REAL_PARSE_WORKER", qgetenv("GRUSCOPE_PARSE_WORKER"));
+    }
 
     void opensTheExampleAndRuns_data()
     {
@@ -161,6 +167,13 @@ private slots:
         QTest::newRow("garbage .h5") << "garbage.h5" << QByteArray("\x89HDF\r\n\x1a\n this is not really HDF5", 34);
         QTest::newRow("unknown kind") << "notes.xyz" << QByteArray("hello");
         QTest::newRow("missing") << "missing.h5" << QByteArray();
+        // Files that crash or hang libhdf5 itself (fuzz/hdf5-crashes): parsed in the child.
+        for (const char* crash : {"attr-decode-segv.h5", "global-heap-overflow.h5", "global-heap-memcpy-overlap.h5",
+                                  "core-driver-null-memcpy.keras", "global-heap-infinite-loop.h5"}) {
+            QFile f(QStringLiteral(GRUSCOPE_SOURCE_DIR "/fuzz/hdf5-crashes/") + QString::fromLatin1(crash));
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            QTest::newRow(crash) << QString::fromLatin1(crash) << f.readAll();
+        }
     }
     void corruptFileKeepsThePreviousModel()
     {
@@ -177,6 +190,9 @@ private slots:
         w.show();
         QVERIFY(w.openExample(QStringLiteral("parity")));
         QVERIFY(w.controller()->waitForIdle());
+        const WindowLimits saved = windowLimits();
+        windowLimits().parseTimeoutSeconds = 2; // the hanging file
+        const auto restore = qScopeGuard([saved] { windowLimits() = saved; });
         const GruConfig config = w.document()->config();
         const auto weights = w.document()->weights();
         const ArrayF input = w.document()->input();
@@ -194,6 +210,54 @@ private slots:
         QCOMPARE(w.document()->result(), result);
         QCOMPARE(w.windowTitle(), title);
         QVERIFY(w.recentFiles().isEmpty()); // a file that did not open is not a recent file
+    }
+
+    // A parser that crashes (a stand-in worker, injected with GRUSCOPE_PARSE_WORKER) is an error in
+    // the window: the unsaved edit, the model and the result stay, and the next open works.
+    void crashingParserKeepsTheWork_data()
+    {
+        QTest::addColumn<QString>("mode");
+        QTest::addColumn<QString>("words");
+        QTest::newRow("segfault") << "crash" << "the HDF5 library (libhdf5_serial.so.103) crashed (segmentation fault)";
+        QTest::newRow("abort") << "abort" << "the parser crashed (abort)";
+        QTest::newRow("garbage") << "garbage" << "the parser's reply is malformed";
+        QTest::newRow("hang") << "hang" << "took longer than 1 s";
+    }
+    void crashingParserKeepsTheWork()
+    {
+        QFETCH(QString, mode);
+        QFETCH(QString, words);
+        QTemporaryDir dir;
+        MainWindow w(testOptions(dir));
+        w.show();
+        QVERIFY(w.openExample(QStringLiteral("sine")));
+        QVERIFY(w.controller()->waitForIdle());
+        w.document()->setInputValue(0, 2, 0, 0.75f); // unsaved work
+        QVERIFY(w.controller()->waitForIdle());
+        QVERIFY(w.document()->modified());
+        const ArrayF input = w.document()->input();
+        const auto weights = w.document()->weights();
+        const auto result = w.document()->result();
+
+        const WindowLimits saved = windowLimits();
+        windowLimits().parseTimeoutSeconds = 1.5;
+        qputenv("GRUSCOPE_PARSE_WORKER", GRUSCOPE_FAKE_PARSE_WORKER);
+        qputenv("GRUSCOPE_FAKE_PARSE", mode.toUtf8());
+        QString error;
+        const bool opened = w.openFile(weightFile("k3_gru_dense.h5"), &error);
+        qunsetenv("GRUSCOPE_FAKE_PARSE");
+        qputenv("GRUSCOPE_PARSE_WORKER", qgetenv("GRUSCOPE_TEST_REAL_PARSE_WORKER"));
+        windowLimits() = saved;
+        QVERIFY(!opened);
+        QVERIFY2(error.contains(words), qPrintable(error));
+        QVERIFY2(w.bannerText().contains(words), qPrintable(w.bannerText()));
+        QVERIFY(w.document()->modified());
+        QVERIFY(sameBits(w.document()->input(), input));
+        QCOMPARE(w.document()->weights(), weights);
+        QCOMPARE(w.document()->result(), result);
+
+        QVERIFY2(w.openFile(weightFile("k3_gru_dense.h5"), &error), qPrintable(error));
+        QVERIFY(w.document()->weights() != weights);
     }
 
     // An engine error (a NaN in the input) shows in the window and keeps the last good run.
