@@ -4,6 +4,7 @@
 #include "dock_layout.h"
 #include "error_banner.h"
 #include "file_opener.h"
+#include "limits_dialog.h"
 #include "model/engine_qt.h"
 #include "model/examples.h"
 #include "model/run_controller.h"
@@ -106,6 +107,7 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent)
         connect(m_autosave, &Autosave::failed, this, [this](const QString& m) { statusBar()->showMessage(m, 8000); });
     }
     m_defaultState = saveState();
+    windowLimits() = m_settings.limits();
     if (m_options.restoreLayout)
         restoreSettings();
     applyPlotThemeToAll(this, QApplication::palette());
@@ -252,6 +254,10 @@ void MainWindow::buildMenus()
         for (QAction* a : group->actions())
             a->setChecked(a->data().toInt() == int(m_theme));
     });
+
+    m_viewMenu->addSeparator();
+    QAction* limitsAction = m_viewMenu->addAction(tr("&Limits…"), this, &MainWindow::actLimits);
+    limitsAction->setStatusTip(tr("The largest array a file may hold, the gate trace's memory, how weight files are read"));
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&Keyboard and mouse"), this, &MainWindow::actShortcuts);
@@ -503,6 +509,29 @@ void MainWindow::addRecent(const QString& path)
 {
     m_settings.addRecentFile(path);
     rebuildRecentMenu();
+}
+
+void MainWindow::actLimits()
+{
+    LimitsDialog dialog(windowLimits(), this);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    setLimits(dialog.limits());
+}
+
+void MainWindow::setLimits(const WindowLimits& limits)
+{
+    const bool traceChanged = limits.traceCapBytes != windowLimits().traceCapBytes;
+    windowLimits() = limits;
+    m_settings.setLimits(limits);
+    if (traceChanged)
+        m_controller->requestRun(); // the trace window follows the new cap
+    statusBar()->showMessage(tr("Limits: arrays up to %1 Mi elements, traces up to %2 MiB, weight files read %3")
+                                 .arg(limits.maxElements >> 20)
+                                 .arg(limits.traceCapBytes >> 20)
+                                 .arg(limits.isolateFiles ? tr("in a separate process (%1 s limit)").arg(limits.parseTimeoutSeconds)
+                                                          : tr("in this process")),
+                             8000);
 }
 
 void MainWindow::rebuildRecentMenu()

@@ -91,6 +91,8 @@ public:
     void arrangeDocks(const QSize& size);
 
     void setTheme(Theme theme);
+    // The limits of model/limits.h, applied now and kept in the settings (View ▸ Limits…).
+    void setLimits(const WindowLimits& limits);
     Theme theme() const { return m_theme; }
 
 protected:
@@ -121,6 +123,7 @@ private:
     void actSaveSessionAs();
     void actSaveModelAs();
     void actAbout();
+    void actLimits();
     void actShortcuts();
 
     MainWindowOptions m_options;

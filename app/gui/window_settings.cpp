@@ -44,6 +44,26 @@ Theme WindowSettings::theme() const
 
 void WindowSettings::setTheme(Theme theme) { open()->setValue(kTheme, int(theme)); }
 
+WindowLimits WindowSettings::limits() const
+{
+    const auto s = open();
+    WindowLimits l = windowLimits(); // environment defaults (GRUSCOPE_ISOLATION, GRUSCOPE_PARSE_TIMEOUT)
+    l.maxElements = std::max<qint64>(1, s->value(QStringLiteral("limits/max_elements"), qint64(l.maxElements)).toLongLong());
+    l.traceCapBytes = std::max<qulonglong>(1, s->value(QStringLiteral("limits/trace_cap_bytes"), qulonglong(l.traceCapBytes)).toULongLong());
+    l.isolateFiles = s->value(QStringLiteral("limits/isolate_files"), l.isolateFiles).toBool();
+    l.parseTimeoutSeconds = std::max(0.1, s->value(QStringLiteral("limits/parse_timeout_seconds"), l.parseTimeoutSeconds).toDouble());
+    return l;
+}
+
+void WindowSettings::setLimits(const WindowLimits& l)
+{
+    const auto s = open();
+    s->setValue(QStringLiteral("limits/max_elements"), qint64(l.maxElements));
+    s->setValue(QStringLiteral("limits/trace_cap_bytes"), qulonglong(l.traceCapBytes));
+    s->setValue(QStringLiteral("limits/isolate_files"), l.isolateFiles);
+    s->setValue(QStringLiteral("limits/parse_timeout_seconds"), l.parseTimeoutSeconds);
+}
+
 QByteArray WindowSettings::geometry() const { return open()->value(kGeometry).toByteArray(); }
 
 QByteArray WindowSettings::windowState() const { return open()->value(kState).toByteArray(); }

@@ -3,6 +3,7 @@
 // window it drives) always see what the other wrote.
 #pragma once
 
+#include "model/limits.h"
 #include "theme.h"
 
 #include <QByteArray>
@@ -27,6 +28,9 @@ public:
 
     Theme theme() const; // System when none was saved
     void setTheme(Theme theme);
+
+    WindowLimits limits() const; // the defaults for what was never saved
+    void setLimits(const WindowLimits& limits);
 
     QByteArray geometry() const;
     QByteArray windowState() const;

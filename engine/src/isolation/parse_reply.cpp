@@ -11,6 +11,7 @@
 
 #include <bit>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 
 namespace gruscope {
@@ -116,17 +117,26 @@ std::optional<int64_t> optionalInt(const json& j)
     return j.get<int64_t>();
 }
 
-InitializerSpec initializerFromWire(const json& j)
+// JSON text cannot hold NaN or infinity, but 1e999 parses to infinity; no field may be one.
+double num(const json& j, const Reader& r)
+{
+    const double v = j.get<double>();
+    if (!std::isfinite(v))
+        r.fail("a number that is not finite");
+    return v;
+}
+
+InitializerSpec initializerFromWire(const json& j, const Reader& r)
 {
     InitializerSpec s;
     s.name = j.at("name").get<std::string>();
-    s.value = j.at("value").get<double>();
-    s.gain = j.at("gain").get<double>();
-    s.mean = j.at("mean").get<double>();
-    s.stddev = j.at("stddev").get<double>();
-    s.minval = j.at("minval").get<double>();
-    s.maxval = j.at("maxval").get<double>();
-    s.scale = j.at("scale").get<double>();
+    s.value = num(j.at("value"), r);
+    s.gain = num(j.at("gain"), r);
+    s.mean = num(j.at("mean"), r);
+    s.stddev = num(j.at("stddev"), r);
+    s.minval = num(j.at("minval"), r);
+    s.maxval = num(j.at("maxval"), r);
+    s.scale = num(j.at("scale"), r);
     s.mode = j.at("mode").get<std::string>();
     s.distribution = j.at("distribution").get<std::string>();
     s.seed = optionalInt(j.at("seed"));
@@ -142,9 +152,9 @@ GruConfig configFromWire(const json& j, const Reader& r)
     c.activation = j.at("activation").get<std::string>();
     c.recurrent_activation = j.at("recurrent_activation").get<std::string>();
     c.use_bias = j.at("use_bias").get<bool>();
-    c.kernel_initializer = initializerFromWire(j.at("kernel_initializer"));
-    c.recurrent_initializer = initializerFromWire(j.at("recurrent_initializer"));
-    c.bias_initializer = initializerFromWire(j.at("bias_initializer"));
+    c.kernel_initializer = initializerFromWire(j.at("kernel_initializer"), r);
+    c.recurrent_initializer = initializerFromWire(j.at("recurrent_initializer"), r);
+    c.bias_initializer = initializerFromWire(j.at("bias_initializer"), r);
     c.kernel_regularizer = j.at("kernel_regularizer").get<std::string>();
     c.recurrent_regularizer = j.at("recurrent_regularizer").get<std::string>();
     c.bias_regularizer = j.at("bias_regularizer").get<std::string>();
@@ -152,8 +162,8 @@ GruConfig configFromWire(const json& j, const Reader& r)
     c.kernel_constraint = j.at("kernel_constraint").get<std::string>();
     c.recurrent_constraint = j.at("recurrent_constraint").get<std::string>();
     c.bias_constraint = j.at("bias_constraint").get<std::string>();
-    c.dropout = j.at("dropout").get<double>();
-    c.recurrent_dropout = j.at("recurrent_dropout").get<double>();
+    c.dropout = num(j.at("dropout"), r);
+    c.recurrent_dropout = num(j.at("recurrent_dropout"), r);
     c.return_sequences = j.at("return_sequences").get<bool>();
     c.return_state = j.at("return_state").get<bool>();
     c.go_backwards = j.at("go_backwards").get<bool>();
@@ -296,6 +306,8 @@ LoadedWeightFile decodeParseReply(const std::string& bytes, const WeightReadLimi
     size_t at = headerAt + size_t(headerBytes);
 
     LoadedWeightFile out;
+    WeightReadLimits kDeclared;
+    kDeclared.maxElements = int64_t(1) << 62;
     try {
         const json h = json::parse(headerText);
         if (!h.at("ok").get<bool>()) {
@@ -329,9 +341,11 @@ LoadedWeightFile decodeParseReply(const std::string& bytes, const WeightReadLimi
             li.kind = l.at("kind").get<std::string>();
             li.group = l.at("group").get<std::string>();
             li.tensors = l.at("tensors").get<std::vector<std::string>>();
-            li.kernelShape = shapeFromWire(l.at("kernelShape"), limits, r, "a stored kernel shape");
-            li.recurrentShape = shapeFromWire(l.at("recurrentShape"), limits, r, "a stored recurrent shape");
-            li.biasShape = shapeFromWire(l.at("biasShape"), limits, r, "a stored bias shape");
+            // Stored shapes are metadata (nothing is allocated from them; listing a file with a
+            // tensor over the element limit is allowed, reading it is not).
+            li.kernelShape = shapeFromWire(l.at("kernelShape"), kDeclared, r, "a stored kernel shape");
+            li.recurrentShape = shapeFromWire(l.at("recurrentShape"), kDeclared, r, "a stored recurrent shape");
+            li.biasShape = shapeFromWire(l.at("biasShape"), kDeclared, r, "a stored bias shape");
             li.dtype = l.at("dtype").get<std::string>();
             li.config = configFromWire(l.at("config"), r);
             li.configFromFile = l.at("configFromFile").get<bool>();
@@ -366,7 +380,7 @@ LoadedWeightFile decodeParseReply(const std::string& bytes, const WeightReadLimi
         }
         out.tree = h.at("tree").get<std::vector<std::string>>();
         out.treeError = h.at("treeError").get<std::string>();
-        out.report.childSeconds = h.at("childSeconds").get<double>();
+        out.report.childSeconds = num(h.at("childSeconds"), r);
     } catch (const json::exception& e) {
         r.fail(std::string("header: ") + e.what());
     }

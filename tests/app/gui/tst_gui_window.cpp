@@ -2,6 +2,7 @@
 // corrupt file changes nothing), sessions, autosave recovery, keyboard stepping, errors that keep
 // the previous run, themes, and the --screenshot mode of the real executable.
 #include "autosave.h"
+#include "limits_dialog.h"
 #include "main_window.h"
 #include "model/document.h"
 #include "model/limits.h"
@@ -258,6 +259,41 @@ private slots:
 
         QVERIFY2(w.openFile(weightFile("k3_gru_dense.h5"), &error), qPrintable(error));
         QVERIFY(w.document()->weights() != weights);
+    }
+
+    // View ▸ Limits: the element limit refuses a larger weight file with the number, the trace cap
+    // shortens the trace, and both persist in the settings; the dialog shows and returns them.
+    void limitsApplyAndPersist()
+    {
+        QTemporaryDir dir;
+        const WindowLimits saved = windowLimits();
+        const auto restore = qScopeGuard([saved] { windowLimits() = saved; });
+        {
+            MainWindow w(testOptions(dir));
+            w.show();
+            QVERIFY(w.openExample(QStringLiteral("sine")));
+            QVERIFY(w.controller()->waitForIdle());
+            QVERIFY(!w.document()->result()->result.trace.truncated);
+            WindowLimits l;
+            l.maxElements = 10;
+            l.traceCapBytes = 4096;
+            l.parseTimeoutSeconds = 7;
+            w.setLimits(l);
+            QVERIFY(w.controller()->waitForIdle());
+            QVERIFY(w.document()->result()->result.trace.truncated);
+            QString error;
+            QVERIFY(!w.openFile(weightFile("tfk_cudnngru.full.h5"), &error));
+            QVERIFY2(error.contains(QStringLiteral("more than the limit of 10")), qPrintable(error));
+            LimitsDialog dialog(windowLimits(), &w);
+            QCOMPARE(dialog.limits().traceCapBytes, uint64_t(1) << 20); // shown in whole MiB (at least 1)
+            QCOMPARE(dialog.limits().isolateFiles, true);
+            QCOMPARE(dialog.limits().parseTimeoutSeconds, 7.0);
+        }
+        windowLimits() = WindowLimits{};
+        MainWindow again(testOptions(dir));
+        QCOMPARE(windowLimits().maxElements, int64_t(10));
+        QCOMPARE(windowLimits().traceCapBytes, uint64_t(4096));
+        QCOMPARE(windowLimits().parseTimeoutSeconds, 7.0);
     }
 
     // An engine error (a NaN in the input) shows in the window and keeps the last good run.
