@@ -5,11 +5,15 @@
 
 #include "gruscope/error.h"
 
+#include <csignal>
 #include <iostream>
 #include <map>
 
 int main(int argc, char** argv)
 {
+    // A file size limit (ulimit -f) makes writes fail with EFBIG, reported like a full disk,
+    // instead of killing the process with SIGXFSZ mid-save.
+    std::signal(SIGXFSZ, SIG_IGN);
     CLI::App app{"gruscope-cli — run, check and inspect Keras GRU layers with exact Keras semantics"};
     app.require_subcommand(1);
     app.set_help_all_flag("--help-all", "Help for every subcommand");

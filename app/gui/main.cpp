@@ -31,8 +31,13 @@ int fail(const QString& message)
 
 } // namespace
 
+#include <csignal>
+
 int main(int argc, char** argv)
 {
+    // A file size limit (ulimit -f) makes writes fail with EFBIG, reported like a full disk,
+    // instead of killing the process with SIGXFSZ mid-save.
+    std::signal(SIGXFSZ, SIG_IGN);
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("GruScope"));
     QApplication::setOrganizationName(QStringLiteral("GruScope"));

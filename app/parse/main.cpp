@@ -22,6 +22,7 @@
 #include <execinfo.h>
 #include <string>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -167,7 +168,12 @@ int main(int argc, char** argv)
         return usage();
 
     limit(RLIMIT_CORE, 0);
-    limit(RLIMIT_FSIZE, 0); // reading never writes; libhdf5 must not either
+    // Reading never writes a file; libhdf5 must not either. (Not when stdout is itself a file,
+    // as when tools/fuzz saves replies as seeds: the limit would stop the reply.)
+    struct stat out {};
+    if (::fstat(STDOUT_FILENO, &out) == 0 && !S_ISREG(out.st_mode))
+        limit(RLIMIT_FSIZE, 0);
+    std::signal(SIGXFSZ, SIG_IGN); // a refused write is an error, not the end of the process
     if (cpuSeconds > 0)
         limit(RLIMIT_CPU, rlim_t(cpuSeconds));
     // ASan reserves terabytes of address space for its shadow: under it, only the parent's clock

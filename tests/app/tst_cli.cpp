@@ -32,6 +32,7 @@
 #include <set>
 
 #include <sys/resource.h>
+#include <csignal>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -1166,6 +1167,51 @@ private slots:
         QVERIFY2(!res.timedOut && !res.crashed && res.exitCode == 2, qPrintable(res.describe()));
         QVERIFY2(errorMessageCount(res.err) == 1 && res.err.contains("memory"), qPrintable(res.describe()));
         QVERIFY2(entriesOf(dir) == QStringList{"config.json"}, qPrintable(entriesOf(dir).join(", ")));
+    }
+
+    // The disk fills up while an output is written: the child runs with RLIMIT_FSIZE and SIGXFSZ
+    // ignored, so every write past the limit fails with EFBIG as on a full disk. Each command
+    // exits 2 with one message, the file that was there before is unchanged, and no partial or
+    // temporary file is left.
+    void diskFullWhileWriting_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("out");
+        QTest::addColumn<int>("limitBytes");
+        const QString wild = QString::fromStdString(std::string(GRUSCOPE_SOURCE_DIR) + "/../shared/wild-weights/keras224tf_textgen_gru_reset_after.hdf5");
+        QTest::newRow("run --out .npz") << QStringList{"run", "--config", fx("config.json"), "--weights", fx("weights.npz"), "--input",
+                                                       fx("x.npy"), "--out", "OUT"}
+                                        << "out.npz" << 100;
+        for (const char* ext : {"keras", "weights.h5", "h5", "safetensors", "npz"})
+            QTest::newRow(qPrintable(QStringLiteral("convert to .%1").arg(ext)))
+                << QStringList{"convert", wild, "OUT"} << QStringLiteral("converted.%1").arg(ext) << 4096;
+    }
+    void diskFullWhileWriting()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, out);
+        QFETCH(int, limitBytes);
+        if (args.contains(QStringLiteral("convert")) && !QFileInfo::exists(args[1]))
+            QSKIP("the wild weight files (../shared/wild-weights) are not here");
+        const QString dir = freshDir("diskfull");
+        const QString target = dir + "/" + out;
+        const QByteArray sentinel = "the previous file, which must survive\n";
+        {
+            QFile f(target);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(sentinel);
+        }
+        args.replaceInStrings(QStringLiteral("OUT"), target);
+        const CliResult res = runCli(args, dir, [limitBytes] {
+            ::signal(SIGXFSZ, SIG_IGN); // kept across exec: writes then fail with EFBIG
+            const rlimit lim{rlim_t(limitBytes), rlim_t(limitBytes)};
+            ::setrlimit(RLIMIT_FSIZE, &lim);
+        });
+        QVERIFY2(!res.timedOut && !res.crashed && res.exitCode == 2, qPrintable(res.describe()));
+        QVERIFY2(errorMessageCount(res.err) == 1, qPrintable(res.describe()));
+        QVERIFY2(readBytes(target) == sentinel, qPrintable("the previous file was changed: " + res.describe()));
+        QVERIFY2(entriesOf(dir) == QStringList{out}, qPrintable(entriesOf(dir).join(", ") + "\n" + res.describe()));
+        qInfo("%s", res.err.trimmed().constData());
     }
 
     // A folder without write permission. root ignores permission bits; then this cannot fail and

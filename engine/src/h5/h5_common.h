@@ -44,6 +44,15 @@ private:
 // A thread-safe libhdf5 keeps the error stack's auto-print setting per thread.
 inline void silenceHdf5()
 {
+    // No HDF5 clean-up at exit: libhdf5 1.10.8 keeps a file whose close failed (a full disk, a
+    // file size limit) open, and its exit handler then flushes that file again and segfaults
+    // (found by tst_cli diskFullWhileWriting), turning a clean "cannot write" into a crash. The OS
+    // frees everything at exit anyway. Must come before the library's first initialisation.
+    static const bool noAtExit = [] {
+        H5dont_atexit();
+        return true;
+    }();
+    (void)noAtExit;
     thread_local const bool once = [] {
         H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); // errors become our messages, not stderr noise
         return true;
