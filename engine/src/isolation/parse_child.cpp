@@ -81,7 +81,7 @@ std::string signalName(int sig)
 // "libhdf5_serial.so.103" → "the HDF5 library"; the parser itself → "GruScope's parser".
 std::string libraryWords(const std::string& lib)
 {
-    const std::string base = fs::path(lib).filename().string();
+    std::string base = fs::path(lib).filename().string();
     if (base.find("libhdf5") != std::string::npos)
         return "the HDF5 library (" + base + ")";
     if (base.find("libzip") != std::string::npos)
@@ -232,6 +232,7 @@ LoadedWeightFile loadWeightFile(const std::string& path, const ParseOptions& opt
                                      "--crumbs-fd", "3",
                                      "--", path};
     std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
     for (auto& a : args)
         argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -329,7 +330,7 @@ LoadedWeightFile loadWeightFile(const std::string& path, const ParseOptions& opt
     while (::wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
     }
 
-    const std::string file = path;
+    const std::string& file = path;
     if (cancelled)
         throw Error(ErrorCode::Cancelled, file + ": opening was cancelled");
     if (timedOut)
