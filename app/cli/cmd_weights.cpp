@@ -165,8 +165,8 @@ int diffCommand(const DiffArgs& args)
     std::ostringstream o;
     bool identical = true;
     for (size_t k = 0; k < ca.layers.size(); ++k) {
-        const GruWeights wa = ca.loaded.weights(*ca.layers[k]);
-        const GruWeights wb = cb.loaded.weights(*cb.layers[k]);
+        const GruWeights& wa = ca.loaded.weights(*ca.layers[k]);
+        const GruWeights& wb = cb.loaded.weights(*cb.layers[k]);
         const WeightDiff d = diffWeights(wa, wb, args.tolerance);
         identical &= d.identical;
         ojson lj;

@@ -25,9 +25,9 @@ LayerChoice chooseLayer(const std::string& path, const std::string& name)
 {
     LayerChoice c;
     c.loaded = loadWeights(path);
-    const auto& layers = c.loaded.info.layers;
+    const auto& layers = c.file().layers;
     if (layers.empty())
-        throw Error(ErrorCode::InvalidArgument, path + ": the file holds no GRU layer (" + c.loaded.info.formatDetail + ")");
+        throw Error(ErrorCode::InvalidArgument, path + ": the file holds no GRU layer (" + c.file().formatDetail + ")");
     if (name.empty()) {
         if (layers.size() == 1) {
             c.layers = {&layers[0]};
@@ -39,7 +39,7 @@ LayerChoice chooseLayer(const std::string& path, const std::string& name)
             return c;
         }
         throw Error(ErrorCode::InvalidArgument, path + " holds " + std::to_string(layers.size()) +
-                                                    " GRU layers; choose one with --layer:" + listLayers(c.loaded.info));
+                                                    " GRU layers; choose one with --layer:" + listLayers(c.file()));
     }
     for (const auto& l : layers)
         if (l.name == name) {
@@ -55,7 +55,7 @@ LayerChoice chooseLayer(const std::string& path, const std::string& name)
         c.mergeMode = c.layers[0]->mergeMode;
         return c;
     }
-    throw Error(ErrorCode::InvalidArgument, path + ": no GRU layer named '" + name + "'; the file holds:" + listLayers(c.loaded.info));
+    throw Error(ErrorCode::InvalidArgument, path + ": no GRU layer named '" + name + "'; the file holds:" + listLayers(c.file()));
 }
 
 
@@ -63,10 +63,10 @@ std::optional<FileFlavor> fileFlavor(const LayerChoice& choice, const std::strin
 {
     // Only a file that says which Keras wrote it (a version, or the layer's own config) knows.
     const GruLayerInfo& layer = *choice.layers[0];
-    if (choice.loaded.info.kerasVersion.empty() && !layer.configFromFile)
+    if (choice.file().kerasVersion.empty() && !layer.configFromFile)
         return std::nullopt;
     return FileFlavor{layer.config.flavor, path,
-                      choice.loaded.info.kerasVersion.empty() ? choice.loaded.info.formatDetail : "Keras " + choice.loaded.info.kerasVersion};
+                      choice.file().kerasVersion.empty() ? choice.file().formatDetail : "Keras " + choice.file().kerasVersion};
 }
 
 LoadedCall loadCall(const CallSource& src)

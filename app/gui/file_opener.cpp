@@ -21,7 +21,8 @@ using namespace gruscope;
 std::optional<OpenedFile> openFileInto(Document& doc, const QString& path, const FileOpenHandlers& handlers)
 {
     OpenedFile opened;
-    opened.role = guessFileRole(path);
+    std::optional<LoadedWeightFile> alreadyRead; // an .npz that was read to tell what it is
+    opened.role = guessFileRole(path, &alreadyRead);
     switch (opened.role) {
     case FileRole::Session:
         // sessionFromJson checks every field before it changes the document (tst_session).
@@ -37,7 +38,9 @@ std::optional<OpenedFile> openFileInto(Document& doc, const QString& path, const
         break;
     }
     case FileRole::Weights: {
-        const LoadedWeightFile file = handlers.readWeights ? handlers.readWeights(path) : readWeightFile(path);
+        const LoadedWeightFile file = alreadyRead           ? std::move(*alreadyRead)
+                                      : handlers.readWeights ? handlers.readWeights(path)
+                                                             : readWeightFile(path);
         const WeightFileInfo& info = file.info;
         if (info.layers.empty())
             throw Error(ErrorCode::Unsupported,

@@ -47,7 +47,7 @@ void WindowSettings::setTheme(Theme theme) { open()->setValue(kTheme, int(theme)
 WindowLimits WindowSettings::limits() const
 {
     const auto s = open();
-    WindowLimits l = windowLimits(); // environment defaults (GRUSCOPE_ISOLATION, GRUSCOPE_PARSE_TIMEOUT)
+    WindowLimits l = defaultWindowLimits();
     l.maxElements = std::max<qint64>(1, s->value(QStringLiteral("limits/max_elements"), qint64(l.maxElements)).toLongLong());
     l.traceCapBytes = std::max<qulonglong>(1, s->value(QStringLiteral("limits/trace_cap_bytes"), qulonglong(l.traceCapBytes)).toULongLong());
     l.isolateFiles = s->value(QStringLiteral("limits/isolate_files"), l.isolateFiles).toBool();

@@ -2,15 +2,18 @@
 
 namespace gsui {
 
+WindowLimits defaultWindowLimits()
+{
+    WindowLimits l;
+    const gruscope::ParseOptions env = gruscope::defaultParseOptions();
+    l.isolateFiles = env.isolate;
+    l.parseTimeoutSeconds = env.timeoutSeconds;
+    return l;
+}
+
 WindowLimits& windowLimits()
 {
-    static WindowLimits limits = [] {
-        WindowLimits l;
-        const gruscope::ParseOptions env = gruscope::defaultParseOptions();
-        l.isolateFiles = env.isolate;
-        l.parseTimeoutSeconds = env.timeoutSeconds;
-        return l;
-    }();
+    static WindowLimits limits = defaultWindowLimits();
     return limits;
 }
 

@@ -22,8 +22,11 @@ struct WindowLimits {
     bool operator==(const WindowLimits&) const = default;
 };
 
-// The process's limits (defaults with GRUSCOPE_ISOLATION / GRUSCOPE_PARSE_TIMEOUT applied until
-// the window loads its settings).
+// The defaults with GRUSCOPE_ISOLATION / GRUSCOPE_PARSE_TIMEOUT applied: what an unsaved setting
+// and "Restore defaults" give.
+WindowLimits defaultWindowLimits();
+
+// The process's limits (defaultWindowLimits() until the window loads its settings).
 WindowLimits& windowLimits();
 
 // How the window parses a weight file under windowLimits().

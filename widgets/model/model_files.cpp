@@ -16,7 +16,7 @@ namespace gsui {
 
 using namespace gruscope;
 
-FileRole guessFileRole(const QString& path)
+FileRole guessFileRole(const QString& path, std::optional<LoadedWeightFile>* weightsRead)
 {
     const QString lower = path.toLower();
     if (lower.endsWith(QLatin1String(".gruscope.json")))
@@ -36,8 +36,12 @@ FileRole guessFileRole(const QString& path)
     if (lower.endsWith(QLatin1String(".npz"))) {
         // Weights (kernel / recurrent_kernel / weight_ih_l0 ...) or an input batch.
         try {
-            const LoadedWeightFile file = readWeightFile(path);
-            return file.info.layers.empty() ? FileRole::Input : FileRole::Weights;
+            LoadedWeightFile file = readWeightFile(path);
+            if (file.info.layers.empty())
+                return FileRole::Input;
+            if (weightsRead)
+                *weightsRead = std::move(file);
+            return FileRole::Weights;
         } catch (const Error&) {
             return FileRole::Input;
         }

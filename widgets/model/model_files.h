@@ -13,11 +13,15 @@
 #include <QString>
 #include <QStringList>
 
+#include <optional>
+
 namespace gsui {
 
-// What kind of file a path is, by name and content.
+// What kind of file a path is, by name and content. An .npz is read to tell weights from an
+// input batch; when it holds weights, `weightsRead` (if given) receives them, so that the caller
+// does not read the file a second time.
 enum class FileRole { Session, Config, Weights, Input, Unknown };
-FileRole guessFileRole(const QString& path);
+FileRole guessFileRole(const QString& path, std::optional<gruscope::LoadedWeightFile>* weightsRead = nullptr);
 
 // One line per GRU for a chooser: "gru_1 · GRU · 64 units · reset_after=True".
 QStringList layerLabels(const gruscope::WeightFileInfo& info);

@@ -29,10 +29,12 @@ ObjectObserver g_observer = nullptr;
 
 // Tells the observer (the parse worker's breadcrumbs) which object libhdf5 is about to touch, so
 // that a crash or hang inside the library can be reported with the object it happened on.
-void observe(const std::string& file, const std::string& path, const char* doing)
+// `attr`: the attribute of `path` being read, named as "path @attr". Nothing is built when no
+// one observes (every in-process read).
+void observe(const std::string& file, const std::string& path, const char* doing, const std::string* attr = nullptr)
 {
     if (g_observer)
-        g_observer(file, path.empty() ? "/" : path, doing);
+        g_observer(file, (path.empty() ? std::string("/") : path) + (attr ? " @" + *attr : std::string()), doing);
 }
 
 
@@ -255,7 +257,7 @@ bool File::hasAttribute(const std::string& path, const std::string& attr) const
 std::optional<std::vector<std::string>> File::strings(const std::string& path, const std::string& attr) const
 {
     Lock lock(hdf5Mutex());
-    observe(m_impl->name, path + " @" + attr, "reading");
+    observe(m_impl->name, path, "reading", &attr);
     Id a = m_impl->openAttribute(path, attr);
     if (!a.ok())
         return std::nullopt;
@@ -319,7 +321,7 @@ std::optional<std::string> File::string(const std::string& path, const std::stri
 std::optional<std::vector<double>> File::numbers(const std::string& path, const std::string& attr) const
 {
     Lock lock(hdf5Mutex());
-    observe(m_impl->name, path + " @" + attr, "reading");
+    observe(m_impl->name, path, "reading", &attr);
     Id a = m_impl->openAttribute(path, attr);
     if (!a.ok())
         return std::nullopt;
