@@ -6,8 +6,10 @@
 #include "gruscope/error.h"
 #include "gruscope/npy.h"
 
+#include <QBuffer>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QImage>
 #include <QLocale>
 #include <QMessageBox>
 #include <QPainter>
@@ -45,16 +47,22 @@ void savePlotFigure(QCustomPlot* plot, const QString& path, int width, int heigh
     const QString ext = suffixOf(path);
     const int w = width > 0 ? width : plot->width();
     const int h = height > 0 ? height : plot->height();
-    gruscope::writeFileAtomically(ss(path), [&](const std::string& tmp) {
-        const QString t = QString::fromStdString(tmp);
+    // PNG and SVG are drawn into memory and then written as bytes, so that a write that fails (a
+    // full disk) says why; QImage and QSvgGenerator report only that something failed.
+    if (ext == QLatin1String("png") || ext == QLatin1String("svg")) {
+        QBuffer buffer;
+        buffer.open(QIODevice::WriteOnly);
         bool ok = false;
         if (ext == QLatin1String("png")) {
-            ok = plot->savePng(t, w, h, 2.0, -1, 144);
-        } else if (ext == QLatin1String("pdf")) {
-            ok = plot->savePdf(t, w, h, QCP::epNoCosmetic, QStringLiteral("GruScope"), QFileInfo(path).baseName());
-        } else if (ext == QLatin1String("svg")) {
+            // Twice the pixel density at 144 dpi, as QCustomPlot::savePng(path, w, h, 2.0, -1, 144).
+            QImage image = plot->toPixmap(w, h, 2.0).toImage();
+            const int dotsPerMeter = qRound(144 / 0.0254);
+            image.setDotsPerMeterX(dotsPerMeter);
+            image.setDotsPerMeterY(dotsPerMeter);
+            ok = image.save(&buffer, "PNG");
+        } else {
             QSvgGenerator svg;
-            svg.setFileName(t);
+            svg.setOutputDevice(&buffer);
             svg.setSize(QSize(w, h));
             svg.setViewBox(QRect(0, 0, w, h));
             svg.setTitle(QFileInfo(path).baseName());
@@ -65,12 +73,17 @@ void savePlotFigure(QCustomPlot* plot, const QString& path, int width, int heigh
                 painter.end();
                 ok = true;
             }
-        } else {
-            throw Error(ErrorCode::InvalidArgument,
-                        "cannot save a figure as '." + ss(ext) + "': choose .png, .pdf or .svg");
         }
-        if (!ok)
-            throw Error(ErrorCode::BadFile, "could not write the figure " + ss(path));
+        if (!ok || buffer.data().isEmpty())
+            throw Error(ErrorCode::Internal, "could not draw the figure for " + ss(path));
+        gruscope::writeBytesAtomically(ss(path), buffer.data().toStdString());
+        return;
+    }
+    if (ext != QLatin1String("pdf"))
+        throw Error(ErrorCode::InvalidArgument, "cannot save a figure as '." + ss(ext) + "': choose .png, .pdf or .svg");
+    gruscope::writeFileAtomically(ss(path), [&](const std::string& tmp) {
+        if (!plot->savePdf(QString::fromStdString(tmp), w, h, QCP::epNoCosmetic, QStringLiteral("GruScope"), QFileInfo(path).baseName()))
+            throw Error(ErrorCode::BadFile, "could not write the figure " + ss(path) + " (the PDF writer failed; is the disk full?)");
     });
 }
 

@@ -1,4 +1,7 @@
 // Atomic file replacement (POSIX): mkstemp beside the target, write, fsync, rename, fsync the folder.
+// A process killed in the middle leaves its temporary file behind (nothing can remove it then); the
+// temporary names carry the writer's process id so that the next write of the same file removes
+// the ones whose writer is gone (tst_gui_faults kills writers at random moments).
 #include "gruscope/atomic_file.h"
 
 #include "gruscope/error.h"
@@ -11,7 +14,9 @@
 #include <string>
 #include <vector>
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -74,6 +79,36 @@ int syncPath(const std::string& p, bool directory)
     return err;
 }
 
+// Removes files in `dir` named <prefix><pid>-... whose process no longer exists: temporary files of
+// writers that were killed. A file of a live process (or of a reused pid) stays.
+void removeStaleTemporaries(const std::string& dir, const std::string& prefix)
+{
+    DIR* d = ::opendir(dir.c_str());
+    if (!d)
+        return;
+    std::vector<std::string> stale;
+    while (const dirent* e = ::readdir(d)) {
+        const std::string name = e->d_name;
+        if (name.compare(0, prefix.size(), prefix) != 0)
+            continue;
+        char* end = nullptr;
+        const long pid = std::strtol(name.c_str() + prefix.size(), &end, 10);
+        if (pid <= 0 || !end || *end != '-')
+            continue;
+        if (::kill(pid_t(pid), 0) != 0 && errno == ESRCH)
+            stale.push_back(name);
+    }
+    ::closedir(d);
+    for (const std::string& name : stale)
+        ::unlink((dir + "/" + name).c_str());
+}
+
+std::string baseNameOf(const std::string& path)
+{
+    const size_t slash = path.find_last_of('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
 } // namespace
 
 void writeFileAtomically(const std::string& path, const std::function<void(const std::string& tmpPath)>& writer)
@@ -89,12 +124,15 @@ void writeFileAtomically(const std::string& path, const std::function<void(const
     if (exists && S_ISDIR(old.st_mode))
         throw Error(ErrorCode::BadFile, "cannot write '" + path + "': a folder of that name is in the way");
 
-    std::string tmpl = path + ".tmp-XXXXXX";
+    const std::string pid = std::to_string(::getpid());
+    removeStaleTemporaries(dir, baseNameOf(path) + ".tmp-");
+    std::string tmpl = path + ".tmp-" + pid + "-XXXXXX";
     std::vector<char> name(tmpl.begin(), tmpl.end());
     name.push_back('\0');
     int fd = ::mkostemp(name.data(), O_CLOEXEC);
     if (fd < 0 && errno == ENAMETOOLONG) { // a long file name: fall back to a short hidden name
-        tmpl = (dir == "/" ? std::string("/") : dir + "/") + ".gruscope-tmp-XXXXXX";
+        removeStaleTemporaries(dir, ".gruscope-tmp-");
+        tmpl = (dir == "/" ? std::string("/") : dir + "/") + ".gruscope-tmp-" + pid + "-XXXXXX";
         name.assign(tmpl.begin(), tmpl.end());
         name.push_back('\0');
         fd = ::mkostemp(name.data(), O_CLOEXEC);

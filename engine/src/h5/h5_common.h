@@ -60,6 +60,28 @@ inline void silenceHdf5()
     (void)once;
 }
 
+// The operating system's reason behind the current HDF5 error, when the error stack has one: the
+// file drivers record a failed read or write as "... errno = 27, error message = 'File too large'
+// ...". Empty when no frame carries an errno (a format problem rather than a system one).
+inline std::string systemErrorOnStack()
+{
+    std::string reason;
+    H5Ewalk2(
+        H5E_DEFAULT, H5E_WALK_DOWNWARD,
+        [](unsigned, const H5E_error2_t* e, void* out) -> herr_t {
+            const std::string desc = e && e->desc ? e->desc : "";
+            const auto at = desc.find("error message = '");
+            if (at != std::string::npos) {
+                const auto from = at + 17, to = desc.find('\'', from);
+                if (to != std::string::npos && static_cast<std::string*>(out)->empty())
+                    *static_cast<std::string*>(out) = desc.substr(from, to - from);
+            }
+            return 0;
+        },
+        &reason);
+    return reason;
+}
+
 inline std::vector<std::string> splitPath(const std::string& path)
 {
     std::vector<std::string> parts;

@@ -16,6 +16,7 @@ namespace {
 using detail::Id;
 using detail::silenceHdf5;
 using detail::splitPath;
+using detail::systemErrorOnStack;
 
 // Debian's serial libhdf5 1.10 is built with --enable-threadsafe (H5_HAVE_THREADSAFE), but other
 // builds are not: reads and writes share the reader's library mutex.
@@ -52,7 +53,12 @@ struct Writer::Impl {
     bool inMemory = false;
     Id file;
 
-    [[noreturn]] void fail(const std::string& what) const { throw Error(ErrorCode::BadFile, "cannot write '" + name + "': " + what); }
+    // Names the system's reason (a full disk, a file size limit) when HDF5 recorded one.
+    [[noreturn]] void fail(const std::string& what) const
+    {
+        const std::string why = systemErrorOnStack();
+        throw Error(ErrorCode::BadFile, "cannot write '" + name + "': " + what + (why.empty() ? "" : " (" + why + ")"));
+    }
 
     void requireOpen() const
     {
