@@ -4,6 +4,7 @@
 #include "dock_layout.h"
 #include "error_banner.h"
 #include "file_opener.h"
+#include "file_watch.h"
 #include "limits_dialog.h"
 #include "model/engine_qt.h"
 #include "model/examples.h"
@@ -81,6 +82,20 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent)
     connect(m_doc, &Document::modelReplaced, this, [this] {
         updateTitle();
         updateIntro();
+        watchWeightFile();
+    });
+    // The weight file changed or vanished on disk after it was read: the window keeps what it
+    // read and says so; File ▸ Reload reads it again.
+    m_fileWatch = new FileWatch(this);
+    connect(m_fileWatch, &FileWatch::changed, this, [this](const QString& path) {
+        m_banner->showMessage(tr("%1 changed on disk after it was read. The weights shown are the ones read before; "
+                                 "File ▸ Reload weight file reads it again.")
+                                  .arg(QFileInfo(path).fileName()));
+    });
+    connect(m_fileWatch, &FileWatch::removed, this, [this](const QString& path) {
+        m_banner->showMessage(tr("%1 was deleted or moved after it was read. The weights shown stay in the window; "
+                                 "File ▸ Save weights / config as… keeps them.")
+                                  .arg(QFileInfo(path).fileName()));
     });
     connect(m_doc, &Document::modifiedChanged, this, [this] { updateTitle(); });
     connect(m_doc, &Document::errorChanged, this, &MainWindow::showError);
@@ -211,6 +226,8 @@ void MainWindow::buildMenus()
         connect(a, &QAction::triggered, this, [this, name] { openExample(name); });
     }
     file->addSeparator();
+    m_reloadAction = file->addAction(tr("Re&load weight file"), QKeySequence(tr("Ctrl+Shift+R")), this, [this] { reloadWeightFile(); });
+    m_reloadAction->setEnabled(false);
     file->addAction(tr("Open &session…"), this, &MainWindow::actOpenSession);
     file->addAction(tr("&Save session"), QKeySequence::Save, this, &MainWindow::actSaveSession);
     file->addAction(tr("Save session &as…"), QKeySequence::SaveAs, this, &MainWindow::actSaveSessionAs);
@@ -415,6 +432,33 @@ bool MainWindow::openFile(const QString& path, QString* error)
     return true;
 }
 
+bool MainWindow::reloadWeightFile(QString* error)
+{
+    const ModelOrigin origin = m_doc->origin();
+    if (origin.path.isEmpty()) {
+        if (error)
+            *error = tr("the model does not come from a weight file");
+        return false;
+    }
+    // The same layer as before, without asking; the dialog only when it is no longer there.
+    const auto ask = chooseLayer;
+    chooseLayer = [ask, origin, this](const QString& p, const QStringList& labels) {
+        for (int i = 0; i < labels.size(); ++i)
+            if (labels[i].startsWith(origin.layerName + QStringLiteral(" · ")))
+                return i;
+        return ask ? ask(p, labels) : askForLayer(this, p, labels);
+    };
+    const auto restore = qScopeGuard([this, ask] { chooseLayer = ask; });
+    return openFile(origin.path, error);
+}
+
+void MainWindow::watchWeightFile()
+{
+    const QString& path = m_doc->origin().path;
+    m_fileWatch->watch(path);
+    m_reloadAction->setEnabled(!path.isEmpty());
+}
+
 bool MainWindow::openExample(const QString& name, QString* error)
 {
     try {
@@ -459,6 +503,8 @@ bool MainWindow::saveModelAs(const QString& path, QString* error)
 {
     try {
         saveModel(*m_doc, path);
+        if (QFileInfo(path) == QFileInfo(m_doc->origin().path))
+            m_fileWatch->watch(path); // our own write is not a change from outside
     } catch (const std::exception& e) {
         if (error)
             *error = errorText(e);

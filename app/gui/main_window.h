@@ -29,6 +29,7 @@ class EligibilityPanel;
 class EquationView;
 class ErrorBanner;
 class Exportable;
+class FileWatch;
 class GateHeatmaps;
 class InputPanel;
 class RunController;
@@ -61,6 +62,9 @@ public:
     bool openExample(const QString& name, QString* error = nullptr);
     bool saveSessionAs(const QString& path, QString* error = nullptr);
     bool saveModelAs(const QString& path, QString* error = nullptr);
+    // Reads the model's weight file again (File ▸ Reload), the same layer without asking; as
+    // openFile, a file that no longer opens changes nothing.
+    bool reloadWeightFile(QString* error = nullptr);
     std::function<int(const QString& path, const QStringList& layers)> chooseLayer;
 
     // Crash recovery: if an autosave of an unclean exit exists, ask (or, with `ask` false,
@@ -110,6 +114,7 @@ private:
     void rebuildRecentMenu();
     void updateTitle();
     void updateIntro();
+    void watchWeightFile(); // the model's weight file, for changes on disk
     void showRunFinished(bool ok, const QString& message);
     void showError(const QString& message);
     bool maybeSave();
@@ -131,6 +136,8 @@ private:
     Document* m_doc;
     RunController* m_controller;
     Autosave* m_autosave = nullptr;
+    FileWatch* m_fileWatch = nullptr;
+    QAction* m_reloadAction = nullptr;
     QString m_sessionPath;
     bool m_opening = false; // a weight file is being read (a nested event loop runs meanwhile)
     Theme m_theme = Theme::System;

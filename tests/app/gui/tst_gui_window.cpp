@@ -261,6 +261,63 @@ private slots:
         QVERIFY(w.document()->weights() != weights);
     }
 
+    // The weight file changes or disappears on disk while its model is in the window: the window
+    // says so and keeps what it read (runs, session and model saves go on); File ▸ Reload reads it
+    // again, and a file that no longer opens changes nothing.
+    void weightFileChangedOrDeletedWhileOpen()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("model.h5"));
+        QVERIFY(QFile::copy(weightFile("k3_gru_dense.h5"), path));
+        MainWindow w(testOptions(dir));
+        w.chooseLayer = [](const QString&, const QStringList&) { return 0; };
+        w.show();
+        QString error;
+        QVERIFY2(w.openFile(path, &error), qPrintable(error));
+        QVERIFY(w.controller()->waitForIdle());
+        const auto first = w.document()->weights();
+
+        // Replaced by another model (as a training script rewrites its checkpoint).
+        QVERIFY(QFile::remove(path));
+        QVERIFY(QFile::copy(weightFile("k3_reset_after_false.h5"), path));
+        QTRY_VERIFY_WITH_TIMEOUT(w.bannerText().contains(QStringLiteral("model.h5 changed on disk")), 5000);
+        QCOMPARE(w.document()->weights(), first);
+        w.document()->setInputValue(0, 0, 0, 0.5f);
+        QVERIFY(w.controller()->waitForIdle());
+        QVERIFY(w.document()->result() && w.document()->lastError().isEmpty());
+        QVERIFY2(w.reloadWeightFile(&error), qPrintable(error));
+        QVERIFY(w.controller()->waitForIdle());
+        const auto second = w.document()->weights();
+        QVERIFY(second != first);
+        QVERIFY(!w.document()->config().reset_after);
+
+        // Overwritten with garbage: the reload fails and nothing changes.
+        {
+            QFile f(path);
+            QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            f.write("\x89HDF\r\n\x1a\n not HDF5 any more");
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(w.bannerText().contains(QStringLiteral("changed on disk")), 5000);
+        QVERIFY(!w.reloadWeightFile(&error));
+        QVERIFY2(w.bannerText().startsWith(QStringLiteral("Could not open model.h5")), qPrintable(w.bannerText()));
+        QCOMPARE(w.document()->weights(), second);
+
+        // Deleted: the model stays usable and can be saved elsewhere.
+        QVERIFY(QFile::remove(path));
+        QTRY_VERIFY_WITH_TIMEOUT(w.bannerText().contains(QStringLiteral("model.h5 was deleted or moved")), 5000);
+        QCOMPARE(w.document()->weights(), second);
+        w.document()->setInputValue(0, 1, 0, -0.5f);
+        QVERIFY(w.controller()->waitForIdle());
+        QVERIFY(w.document()->result() && w.document()->lastError().isEmpty());
+        QVERIFY2(w.saveSessionAs(dir.filePath(QStringLiteral("kept.gruscope.json")), &error), qPrintable(error));
+        QVERIFY2(w.saveModelAs(dir.filePath(QStringLiteral("kept.weights.h5")), &error), qPrintable(error));
+        const WeightFileInfo kept = openWeightFile(dir.filePath(QStringLiteral("kept.weights.h5")).toStdString());
+        QVERIFY(sameBits(readGruWeights(kept, kept.layers.at(0)).kernel, second->kernel));
+        QVERIFY(!w.reloadWeightFile(&error));
+        QVERIFY2(error.contains(QStringLiteral("model.h5")), qPrintable(error));
+        QCOMPARE(w.document()->weights(), second);
+    }
+
     // View ▸ Limits: the element limit refuses a larger weight file with the number, the trace cap
     // shortens the trace, and both persist in the settings; the dialog shows and returns them.
     void limitsApplyAndPersist()
