@@ -35,6 +35,12 @@ GruConfig loadConfig(const std::string& path, std::optional<Flavor> flavor, bool
     return parsed.config;
 }
 
+int64_t& maxRunMiB()
+{
+    static int64_t limit = 0;
+    return limit;
+}
+
 int64_t& maxElements()
 {
     static int64_t limit = kDefaultMaxElements;

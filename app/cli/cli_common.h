@@ -32,6 +32,9 @@ struct UsageError {
 constexpr int64_t kDefaultMaxElements = int64_t(1) << 28; // 1 GiB of float32
 int64_t& maxElements();
 gruscope::WeightReadLimits weightLimits();
+// The most memory one call of the layer may allocate, in MiB (--max-run-mb before the subcommand;
+// 0: this machine's memory). A call that needs more is refused before it starts, with the numbers.
+int64_t& maxRunMiB();
 
 // How weight files are parsed: in the gruscope-parse child (the default) or, with --no-isolation
 // before the subcommand (or GRUSCOPE_ISOLATION=off), in this process for debugging.

@@ -95,6 +95,7 @@ LoadedCall loadCall(const CallSource& src)
     }
 
     CallInputs& in = out.inputs;
+    in.memoryLimitBytes = maxRunMiB() << 20;
     // .npy as given (B, T, I); .csv (one row per step, optional header and sample column) and
     // .npz (array 'x', 'input' or the first) through the input-file reader.
     const auto ext = std::filesystem::path(src.input).extension().string();

@@ -22,6 +22,11 @@ int main(int argc, char** argv)
                    "subcommand")
         ->capture_default_str()
         ->check(CLI::Range(int64_t(1), int64_t(1) << 40));
+    app.add_option("--max-run-mb", cli::maxRunMiB(),
+                   "Most memory one call of the layer may allocate (outputs, float64 copies, gate trace), in MiB; a "
+                   "call that needs more is refused before it starts. 0: this machine's memory; before the subcommand")
+        ->capture_default_str()
+        ->check(CLI::Range(int64_t(0), int64_t(1) << 40));
     bool noIsolation = false;
     app.add_flag("--no-isolation", noIsolation,
                  "Parse weight files in this process instead of the gruscope-parse child (for debugging: a crash in "

@@ -32,6 +32,15 @@ LimitsDialog::LimitsDialog(const WindowLimits& limits, QWidget* parent) : QDialo
                               "so. Default 512 MiB; gruscope-cli run: --trace-cap-mb."));
     form->addRow(tr("Gate trace memory"), m_traceCap);
 
+    m_runMemory = new QSpinBox(this);
+    m_runMemory->setRange(0, 1 << 24);
+    m_runMemory->setSuffix(tr(" MiB"));
+    m_runMemory->setSpecialValueText(tr("this machine's memory"));
+    m_runMemory->setToolTip(tr("The most memory one run may allocate (outputs, float64 copies, gate trace). A run that "
+                               "needs more is refused before it starts, with the numbers. 0: this machine's memory; "
+                               "gruscope-cli: --max-run-mb."));
+    form->addRow(tr("Memory a run may use"), m_runMemory);
+
     m_isolate = new QCheckBox(tr("Read weight files in a separate process (recommended)"), this);
     m_isolate->setToolTip(tr("A corrupt or hostile HDF5 file can crash the HDF5 library. Read in a separate process, "
                              "such a file becomes an error message and the window keeps your work. Turn off only to "
@@ -61,6 +70,7 @@ void LimitsDialog::setLimits(const WindowLimits& l)
 {
     m_elements->setValue(int(std::clamp<int64_t>(l.maxElements >> 20, 1, 1 << 20)));
     m_traceCap->setValue(int(std::clamp<uint64_t>(l.traceCapBytes >> 20, 1, 1 << 20)));
+    m_runMemory->setValue(int(std::clamp<int64_t>(l.runMemoryBytes >> 20, 0, 1 << 24)));
     m_isolate->setChecked(l.isolateFiles);
     m_timeout->setValue(int(std::clamp(l.parseTimeoutSeconds, 1.0, 24.0 * 3600)));
     m_timeout->setEnabled(l.isolateFiles);
@@ -71,6 +81,7 @@ WindowLimits LimitsDialog::limits() const
     WindowLimits l;
     l.maxElements = int64_t(m_elements->value()) << 20;
     l.traceCapBytes = uint64_t(m_traceCap->value()) << 20;
+    l.runMemoryBytes = int64_t(m_runMemory->value()) << 20;
     l.isolateFiles = m_isolate->isChecked();
     l.parseTimeoutSeconds = m_timeout->value();
     return l;

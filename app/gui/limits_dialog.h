@@ -23,6 +23,7 @@ public:
 private:
     QSpinBox* m_elements;  // Mi elements (2^20)
     QSpinBox* m_traceCap;  // MiB
+    QSpinBox* m_runMemory; // MiB; 0 = the machine's memory
     QCheckBox* m_isolate;
     QSpinBox* m_timeout;   // seconds
 };

@@ -50,6 +50,7 @@ WindowLimits WindowSettings::limits() const
     WindowLimits l = defaultWindowLimits();
     l.maxElements = std::max<qint64>(1, s->value(QStringLiteral("limits/max_elements"), qint64(l.maxElements)).toLongLong());
     l.traceCapBytes = std::max<qulonglong>(1, s->value(QStringLiteral("limits/trace_cap_bytes"), qulonglong(l.traceCapBytes)).toULongLong());
+    l.runMemoryBytes = std::max<qlonglong>(0, s->value(QStringLiteral("limits/run_memory_bytes"), qlonglong(l.runMemoryBytes)).toLongLong());
     l.isolateFiles = s->value(QStringLiteral("limits/isolate_files"), l.isolateFiles).toBool();
     l.parseTimeoutSeconds = std::max(0.1, s->value(QStringLiteral("limits/parse_timeout_seconds"), l.parseTimeoutSeconds).toDouble());
     return l;
@@ -60,6 +61,7 @@ void WindowSettings::setLimits(const WindowLimits& l)
     const auto s = open();
     s->setValue(QStringLiteral("limits/max_elements"), qint64(l.maxElements));
     s->setValue(QStringLiteral("limits/trace_cap_bytes"), qulonglong(l.traceCapBytes));
+    s->setValue(QStringLiteral("limits/run_memory_bytes"), qlonglong(l.runMemoryBytes));
     s->setValue(QStringLiteral("limits/isolate_files"), l.isolateFiles);
     s->setValue(QStringLiteral("limits/parse_timeout_seconds"), l.parseTimeoutSeconds);
 }

@@ -1214,6 +1214,24 @@ private slots:
         qInfo("%s", res.err.trimmed().constData());
     }
 
+    // --max-run-mb: a run that needs more memory is refused before it starts, with the numbers;
+    // the same run fits without the limit.
+    void runOverTheMemoryLimitIsRefused()
+    {
+        const QString dir = freshDir("maxrun");
+        const QString big = dir + "/x_big.npy";
+        writeF(big, ArrayF({64, 2000, 4}, 0.25f)); // outputs (64, 2000, 5) float32: 2.4 MiB
+        const QStringList run{"run", "--config", fx("config.json"), "--weights", fx("weights.npz"), "--input", big, "--out", dir + "/out.npz"};
+        const CliResult refused = runCli(QStringList{"--max-run-mb", "1"} + run);
+        QVERIFY2(!refused.crashed && refused.exitCode == 2, qPrintable(refused.describe()));
+        QVERIFY2(refused.err.contains("needs about 3 MiB (outputs 3 MiB), more than the limit of 1 MiB set for runs"),
+                 qPrintable(refused.describe()));
+        QVERIFY(!QFileInfo::exists(dir + "/out.npz"));
+        const CliResult ok = runCli(QStringList{"--max-run-mb", "16"} + run);
+        QVERIFY2(ok.ok(), qPrintable(ok.describe()));
+        QVERIFY(runCli({"--help"}).out.contains("--max-run-mb"));
+    }
+
     // A folder without write permission. root ignores permission bits; then this cannot fail and
     // is skipped (the /proc and missing-folder rows of badInput cover a failing write).
     void outputFolderNotWritable()

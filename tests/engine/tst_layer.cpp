@@ -9,6 +9,7 @@
 #include <QTest>
 
 #include <cmath>
+#include <cstring>
 #include <random>
 
 using namespace gruscope;
@@ -143,6 +144,45 @@ private slots:
                     QCOMPARE(r.output.data[size_t((4 + t) * 3 + j)], 0.0f);
             }
         }
+    }
+
+    // A call that needs more memory than CallInputs::memoryLimitBytes allows is refused before it
+    // allocates, naming what it needs and the limit; a stateful layer keeps its state.
+    void callOverTheMemoryLimitIsRefusedUpFront()
+    {
+        std::mt19937 rng(7);
+        GruConfig c = config(32);
+        c.stateful = true;
+        c.return_sequences = true;
+        GruLayer layer(c, randomWeights(c, 3, rng));
+        CallInputs in;
+        in.x = randomArray({16, 1000, 3}, rng);
+        (void)layer.call(in, BackendKind::Cpu); // fills the state
+        const ArrayF state = *layer.storedState();
+        // Outputs 16 × 1000 × 32 float32 = 2 MiB; the float64 reference also copies them.
+        in.memoryLimitBytes = int64_t(1) << 20;
+        for (BackendKind kind : {BackendKind::Cpu, BackendKind::Reference}) {
+            try {
+                (void)layer.call(in, kind);
+                QFAIL("a call over the memory limit ran");
+            } catch (const Error& e) {
+                QCOMPARE(e.code(), ErrorCode::ResourceLimit);
+                const std::string m = e.what();
+                QVERIFY2(m.find("batch 16 × 1000 steps × 32 units") != std::string::npos, e.what());
+                QVERIFY2(m.find("outputs 2 MiB") != std::string::npos, e.what());
+                QVERIFY2(m.find("more than the limit of 1 MiB set for runs") != std::string::npos, e.what());
+                QVERIFY2((kind == BackendKind::Reference) == (m.find("float64 copies") != std::string::npos), e.what());
+            }
+        }
+        QVERIFY(std::memcmp(layer.storedState()->data.data(), state.data.data(), state.data.size() * sizeof(float)) == 0);
+        // The gate trace counts too, up to its cap.
+        in.memoryLimitBytes = int64_t(4) << 20;
+        (void)layer.call(in, BackendKind::Cpu);
+        TraceOptions trace;
+        trace.enabled = true;
+        QVERIFY_THROWS_EXCEPTION(Error, layer.call(in, BackendKind::Cpu, trace));
+        trace.memoryCapBytes = 1 << 20;
+        (void)layer.call(in, BackendKind::Cpu, trace);
     }
 
     void statefulCarriesStateLikeOneLongCall()

@@ -16,6 +16,7 @@ struct WindowLimits {
 
     int64_t maxElements = kDefaultMaxElements;       // per array in a weight or input file
     uint64_t traceCapBytes = kDefaultTraceCapBytes;  // a run's gate trace; longer runs record a shorter window
+    int64_t runMemoryBytes = 0;                      // what one run may allocate; 0 = this machine's memory
     bool isolateFiles = true;                        // parse weight files in gruscope-parse
     double parseTimeoutSeconds = 60;                 // then the child is stopped
 

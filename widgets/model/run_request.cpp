@@ -44,6 +44,7 @@ CallInputs callInputsFor(const RunRequest& rq, CallProgress* progress)
     in.seed = rq.seed;
     in.progress = progress;
     in.initialState = rq.h0;
+    in.memoryLimitBytes = windowLimits().runMemoryBytes; // View ▸ Limits
     if (!rq.config.time_major) {
         in.x = rq.x;
         in.mask = rq.mask;

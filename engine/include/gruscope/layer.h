@@ -57,6 +57,10 @@ struct CallInputs {
     bool training = false;             // dropout only applies in training
     uint64_t seed = 0;                 // dropout masks (the config's seed, when set, wins)
     CallProgress* progress = nullptr;  // optional: progress reports and cancellation
+    // The most memory the call may allocate (outputs, float64 copies, trace); a call that needs
+    // more is refused before it starts with Error(ResourceLimit) giving the numbers. 0: this
+    // machine's physical memory.
+    int64_t memoryLimitBytes = 0;
     GpuOptions gpu;                    // cudnn and cuda only
 };
 

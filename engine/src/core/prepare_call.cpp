@@ -108,19 +108,38 @@ void prepareCall(const GruConfig& c, const GruWeights& weights, const std::optio
                 + " but the input has batch size " + std::to_string(B)
                 + "; reset the states first (Keras refuses a batch-size change too)");
 
-    // Memory the call will allocate (outputs, state, float64 copies for the reference backend):
-    // refuse before allocating when it cannot fit in this machine's memory at all.
+    // Memory the call will allocate, refused before any of it is: the outputs and state (float32,
+    // plus float64 copies of them and of the input for the reference backend) and the gate trace
+    // (up to its cap). The backends' scratch does not grow with T and is left out. The limit is
+    // the caller's (CallInputs::memoryLimitBytes) or else this machine's physical memory.
     {
+        const double MiB = double(1 << 20);
         const double outElems = double(B) * double(c.return_sequences ? T : 1) * double(U);
-        const double bytes = outElems * (float64Outputs ? 12.0 : 4.0) + double(B) * double(U) * 12.0;
+        const double outputs = outElems * 4.0 + double(B) * double(U) * 4.0;
+        const double copies = float64Outputs ? (outElems + double(B) * double(U) + double(B) * double(T) * double(I)) * 8.0 : 0.0;
+        double trace = 0.0;
+        if (traceOpts.enabled) {
+            const int64_t S = traceOpts.samples.empty() ? B : std::min<int64_t>(B, int64_t(traceOpts.samples.size()));
+            trace = std::min(double(Trace::bytesFor(S, T, U)), double(traceOpts.memoryCapBytes));
+        }
+        const double bytes = outputs + copies + trace;
         const long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGE_SIZE);
         const double physical = pages > 0 && pageSize > 0 ? double(pages) * double(pageSize) : 0.0;
-        if (physical > 0 && bytes > physical)
+        const bool own = in.memoryLimitBytes > 0;
+        const double limit = own ? double(in.memoryLimitBytes) : physical;
+        if (limit > 0 && bytes > limit) {
+            auto mib = [&](double b) { return std::to_string(int64_t(std::ceil(b / MiB))); };
+            std::string parts = "outputs " + mib(outputs) + " MiB";
+            if (trace > 0)
+                parts += ", gate trace " + mib(trace) + " MiB";
+            if (copies > 0)
+                parts += ", float64 copies " + mib(copies) + " MiB";
             throw Error(ErrorCode::ResourceLimit,
-                "the output of this call (batch " + std::to_string(B) + " × "
-                    + std::to_string(c.return_sequences ? T : 1) + " steps × " + std::to_string(U) + " units) needs "
-                    + std::to_string(int64_t(bytes / (1 << 20))) + " MiB, more than this machine's "
-                    + std::to_string(int64_t(physical / (1 << 20))) + " MiB of memory");
+                "this call (batch " + std::to_string(B) + " × " + std::to_string(T) + " steps × " + std::to_string(U)
+                    + " units) needs about " + mib(bytes) + " MiB (" + parts + "), more than "
+                    + (own ? "the limit of " + mib(limit) + " MiB set for runs" : "this machine's " + mib(limit) + " MiB of memory")
+                    + "; shorten the input, lower the batch or the trace cap, or raise the limit");
+        }
     }
 
     // ---- the prepared call ----------------------------------------------------------------------

@@ -345,11 +345,27 @@ private slots:
             QCOMPARE(dialog.limits().traceCapBytes, uint64_t(1) << 20); // shown in whole MiB (at least 1)
             QCOMPARE(dialog.limits().isolateFiles, true);
             QCOMPARE(dialog.limits().parseTimeoutSeconds, 7.0);
+            QCOMPARE(dialog.limits().runMemoryBytes, int64_t(0)); // "this machine's memory"
+
+            // A run over the memory allowed is refused before it starts, with the numbers; the
+            // plots keep the last run.
+            l.traceCapBytes = WindowLimits::kDefaultTraceCapBytes;
+            l.runMemoryBytes = int64_t(1) << 20;
+            w.setLimits(l);
+            QVERIFY(w.controller()->waitForIdle());
+            const auto before = w.document()->result();
+            w.document()->setInput(ArrayF(Shape{64, 2000, w.document()->input().shape[2]}, 0.25f));
+            QVERIFY(w.controller()->waitForIdle());
+            QVERIFY2(w.bannerText().contains(QStringLiteral("more than the limit of 1 MiB set for runs")), qPrintable(w.bannerText()));
+            QVERIFY2(w.bannerText().contains(QStringLiteral("needs about")), qPrintable(w.bannerText()));
+            QCOMPARE(w.document()->result(), before);
+            QCOMPARE(LimitsDialog(windowLimits(), &w).limits().runMemoryBytes, int64_t(1) << 20);
         }
         windowLimits() = WindowLimits{};
         MainWindow again(testOptions(dir));
+        QCOMPARE(windowLimits().runMemoryBytes, int64_t(1) << 20);
         QCOMPARE(windowLimits().maxElements, int64_t(10));
-        QCOMPARE(windowLimits().traceCapBytes, uint64_t(4096));
+        QCOMPARE(windowLimits().traceCapBytes, WindowLimits::kDefaultTraceCapBytes);
         QCOMPARE(windowLimits().parseTimeoutSeconds, 7.0);
     }
 
