@@ -73,6 +73,9 @@ public:
     // (ResourceLimit), sizes that cannot come from a file this size (BadFile). read() and
     // readChunks() call it first.
     void checkMember(const ZipMember& member) const;
+    // The same checks without maxMemberBytes, for a member used in place rather than read into
+    // memory (zip_stored_member.h): the cap limits memory, and such a member takes none.
+    void checkMemberInPlace(const ZipMember& member) const;
 
     // The whole member, verified to unpack to exactly its declared size with a matching CRC. Memory
     // grows with the bytes that really arrive, not with what the archive declares.
