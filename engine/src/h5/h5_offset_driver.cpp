@@ -24,7 +24,7 @@ std::atomic<uint64_t> g_bytesRead{0};
 
 // libhdf5 hands these out as H5FD_t*: the public part must come first.
 struct OffsetFile {
-    H5FD_t pub;
+    H5FD_t pub{}; // zeroed, as sec2 allocates it; libhdf5 fills it in after open
     int fd = -1;
     detail::OffsetDriverInfo info;
     haddr_t eoa = 0;
