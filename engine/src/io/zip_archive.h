@@ -5,7 +5,9 @@
 // its central directory entry, members must lie before the central directory, nothing may follow
 // the end record), checks a member's declared sizes before anything is allocated from them, and
 // reads every member to its end so that libzip verifies the CRC and the length. Every Error names
-// the file, the member and what was wrong.
+// the file, the member and what was wrong. A stored member can instead be used in place, without
+// reading it (zip_stored_member.h: its offset from the headers; .keras weights): then its CRC is
+// not verified, and checkMemberInPlace applies the checks that need no reading.
 #pragma once
 
 #include <cstddef>
