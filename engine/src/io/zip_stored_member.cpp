@@ -93,7 +93,11 @@ struct Directory {
 // that too), so it is the last 22 bytes plus its comment.
 Directory findDirectory(const Archive& a)
 {
-    const uint64_t tail = std::min<uint64_t>(a.size(), 22 + 0xffff);
+    // An archive without a comment (Keras, zipfile, libzip) ends with the 22-byte record: look
+    // there first rather than read 64 KiB for the longest comment.
+    uint64_t tail = std::min<uint64_t>(a.size(), 22);
+    if (tail < 22 || u32(a.read(a.size() - 22, 4, "end record").data()) != kEndSig)
+        tail = std::min<uint64_t>(a.size(), 22 + 0xffff);
     const std::vector<unsigned char> b = a.read(a.size() - tail, size_t(tail), "end of the archive");
     for (size_t i = b.size() >= 22 ? b.size() - 22 : 0;; --i) {
         if (b.size() >= 22 && u32(&b[i]) == kEndSig && i + 22 + u16(&b[i + 20]) == b.size()) {
