@@ -4,6 +4,7 @@
 // lie (truncated, headers that disagree, ranges past the end, nested zips, bombs) refused with an
 // Error that names the file and the member.
 #include "gruscope/error.h"
+#include "gruscope/isolated_parse.h"
 #include "gruscope/weightfile.h"
 #include "h5/h5_file.h"
 #include "h5/h5_offset_driver.h"
@@ -207,6 +208,8 @@ private slots:
     void streamingMatchesInMemory_data();
     void streamingMatchesInMemory();
     void bigArchiveReadsLittle();
+    void archiveWithComment();
+    void memberCapInTheParseChild();
 
     void truncatedArchives();
     void lyingHeaders_data();
@@ -351,6 +354,40 @@ void TstKerasStream::bigArchiveReadsLittle()
     EXPECT_ERROR(see(big, true, capped), big + ":model.weights.h5", ErrorCode::ResourceLimit, "allowed for an archive member");
     fs::remove(h5Path);
     fs::remove(big);
+}
+
+void TstKerasStream::archiveWithComment()
+{
+    // A zip comment moves the end record away from the file's last 22 bytes.
+    Bytes image = readFile(small());
+    size_t eocd = image.size() - 22;
+    QCOMPARE(getU32(image, eocd), 0x06054b50u);
+    const std::string comment = "made by hand";
+    image[eocd + 20] = std::byte(comment.size());
+    for (char ch : comment)
+        image.push_back(std::byte(ch));
+    const std::string p = path("comment.keras");
+    writeFile(p, image);
+    const Seen streamed = see(p, false);
+    const Seen original = see(small(), false);
+    QVERIFY(streamed.driverBytes > 0);
+    QCOMPARE(streamed.weights.size(), original.weights.size());
+    QVERIFY(sameWeights(streamed.weights[0], original.weights[0]));
+}
+
+void TstKerasStream::memberCapInTheParseChild()
+{
+    // gruscope-parse gets the cap as --max-member-bytes: it refuses a deflated weights member over
+    // it (read whole), not a stored one (read in place).
+    ParseOptions o;
+    o.limits.maxArchiveMemberBytes = 5000;
+    const LoadedWeightFile stored = loadWeightFile(small(), o);
+    QVERIFY(stored.report.isolated);
+    QCOMPARE(stored.layers.size(), size_t(1));
+    QVERIFY(sameWeights(stored.weights(0), see(small(), true).weights[0]));
+    const std::string deflated = gstest::dataPath("weightfiles/k3_gru_dense.deflated.keras");
+    EXPECT_ERROR(loadWeightFile(deflated, o), deflated + ":model.weights.h5", ErrorCode::ResourceLimit,
+                 "more than the 5000 bytes allowed for an archive member");
 }
 
 // ---- archives that lie ------------------------------------------------------------------------------
