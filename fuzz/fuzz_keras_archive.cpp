@@ -1,7 +1,8 @@
 // fuzz_keras_archive: the contents of a Keras 3 .keras archive, packed into a valid zip by the
 // harness, then the same path as fuzz_weightfile (openWeightFile, readGruWeights, a 1×2 call).
 // Mutating a real .keras byte by byte mostly breaks the zip's CRCs; here the mutations land in
-// config.json, metadata.json and the in-memory HDF5 image (File::openImage) instead.
+// config.json, metadata.json and model.weights.h5 instead (opened in place through the offset
+// driver, File::openMember, when stored; as an in-memory image, File::openImage, when deflated).
 //
 // Input: one flag byte, then the members separated by kSeparator:
 //   flags | config.json | SEP | metadata.json | SEP | model.weights.h5 [| SEP | name=extra member]

@@ -1,5 +1,6 @@
 #include "h5_file.h"
 #include "h5_common.h"
+#include "h5_offset_driver.h"
 
 #include "gruscope/error.h"
 
@@ -10,6 +11,9 @@
 #include <cstring>
 #include <fstream>
 #include <mutex>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace gruscope::h5 {
 namespace {
@@ -182,6 +186,73 @@ File File::openImage(std::vector<std::byte> image, const std::string& name, cons
     impl->file = Id(f, H5Fclose);
     impl->image.clear(); // H5Pset_file_image copied it
     impl->image.shrink_to_fit();
+    return File(std::move(impl));
+}
+
+namespace {
+
+// Whether bytes [offset, offset + size) of the open file `fd` start with an HDF5 signature (at 0,
+// 512, 1024, ... as looksLikeHdf5). Eight bytes a probe: a 2 GB zip that is not HDF5 costs 22
+// small reads, not a stream buffer's worth each.
+bool signatureIn(int fd, uint64_t offset, uint64_t size)
+{
+    static const unsigned char sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+    for (uint64_t at = 0; at + 8 <= size && at <= (uint64_t(1) << 40); at = at ? at * 2 : 512) {
+        unsigned char buf[8];
+        if (::pread(fd, buf, 8, off_t(offset + at)) != 8)
+            return false;
+        if (std::memcmp(buf, sig, 8) == 0)
+            return true;
+    }
+    return false;
+}
+
+struct Fd {
+    int fd = -1;
+    explicit Fd(const std::string& path) : fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {}
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    ~Fd()
+    {
+        if (fd >= 0)
+            ::close(fd);
+    }
+};
+
+// Throws for a range that does not lie inside the file.
+bool memberLooksLikeHdf5(const std::string& path, uint64_t offset, uint64_t size, const std::string& name)
+{
+    const Fd f(path);
+    if (f.fd < 0)
+        throw Error(ErrorCode::BadFile, name + ": cannot open the file (missing or unreadable)");
+    const off_t end = ::lseek(f.fd, 0, SEEK_END);
+    if (end < 0 || offset > uint64_t(end) || size > uint64_t(end) - offset)
+        throw Error(ErrorCode::BadFile, name + ": the member's " + std::to_string(size) + " bytes at offset " +
+                                            std::to_string(offset) + " do not lie inside the file's " +
+                                            std::to_string(end < 0 ? 0 : end) + " bytes");
+    return signatureIn(f.fd, offset, size);
+}
+
+} // namespace
+
+File File::openMember(const std::string& outerPath, uint64_t offset, uint64_t size, const std::string& name,
+                      const Limits& limits)
+{
+    Lock lock(hdf5Mutex());
+    observe(name, "/", "opening");
+    silenceHdf5();
+    if (!memberLooksLikeHdf5(outerPath, offset, size, name))
+        throw Error(ErrorCode::BadFile, name + ": not an HDF5 file (no HDF5 signature)");
+    auto impl = std::make_unique<Impl>();
+    impl->name = name;
+    impl->limits = limits;
+    Id fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+    if (!fapl.ok() || detail::setOffsetDriver(fapl.get(), {offset, size}) < 0)
+        throw Error(ErrorCode::BadFile, name + ": HDF5 could not set up the reader for an archive member");
+    hid_t f = H5Fopen(outerPath.c_str(), H5F_ACC_RDONLY, fapl.get());
+    if (f < 0)
+        throw Error(ErrorCode::BadFile, name + ": HDF5 could not open the member (corrupt or truncated)");
+    impl->file = Id(f, H5Fclose);
     return File(std::move(impl));
 }
 
@@ -443,20 +514,9 @@ bool looksLikeHdf5(const std::byte* data, size_t size)
 
 bool fileLooksLikeHdf5(const std::string& path)
 {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        return false;
-    static const unsigned char sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
-    for (uint64_t off = 0;; off = off ? off * 2 : 512) {
-        unsigned char buf[8];
-        in.seekg(std::streamoff(off));
-        if (!in.read(reinterpret_cast<char*>(buf), 8))
-            return false;
-        if (std::memcmp(buf, sig, 8) == 0)
-            return true;
-        if (off > (uint64_t(1) << 40))
-            return false;
-    }
+    const Fd f(path);
+    const off_t end = f.fd < 0 ? -1 : ::lseek(f.fd, 0, SEEK_END);
+    return end > 0 && signatureIn(f.fd, 0, uint64_t(end));
 }
 
 } // namespace gruscope::h5

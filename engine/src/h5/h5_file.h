@@ -41,6 +41,12 @@ public:
     // Opens an HDF5 file image held in memory (a .keras archive's model.weights.h5). `name` is
     // used in messages ("model.keras:model.weights.h5").
     static File openImage(std::vector<std::byte> image, const std::string& name, const Limits& limits = {});
+    // Opens the HDF5 file that lies at bytes [offset, offset + size) of `outerPath` (a stored
+    // member of a .keras zip) in place: only the bytes libhdf5 asks for are read, through a
+    // read-only driver (h5_offset_driver.h). `name` is used in messages. Throws Error(BadFile) when
+    // the range is not inside the file, holds no HDF5 signature, or HDF5 cannot open it.
+    static File openMember(const std::string& outerPath, uint64_t offset, uint64_t size, const std::string& name,
+                           const Limits& limits = {});
 
     File(File&&) noexcept;
     File& operator=(File&&) noexcept;

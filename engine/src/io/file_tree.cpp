@@ -83,8 +83,8 @@ std::vector<std::string> describeFileTree(const std::string& path, int maxLines)
     } else if (io::fileStartsWithZip(path)) {
         io::ArchiveMembers m = io::readKerasArchive(path, {});
         out.push_back(std::string("zip archive (") + (m.deflated ? "deflated" : "stored") + "): metadata.json, config.json (" +
-                      std::to_string(m.configJson.size()) + " bytes), model.weights.h5 (" + std::to_string(m.weightsH5.size()) + " bytes)");
-        const h5::File f = h5::File::openImage(std::move(m.weightsH5), path + ":model.weights.h5");
+                      std::to_string(m.configJson.size()) + " bytes), model.weights.h5 (" + std::to_string(m.weightsBytes) + " bytes)");
+        const h5::File f = io::openArchiveWeights(m, {});
         out.push_back("model.weights.h5 /");
         walk(f, "/", 1, out, maxLines, skipped);
     } else {

@@ -89,7 +89,7 @@ WeightFileInfo openWeightFile(const std::string& path, const WeightReadLimits& l
         } catch (const json::exception&) {
             info.diagnostics.push_back({Diagnostic::Severity::Warning, "metadata.json", "not valid JSON; the Keras version is unknown"});
         }
-        const h5::File f = h5::File::openImage(std::move(m.weightsH5), path + ":model.weights.h5", h5Limits(limits));
+        const h5::File f = io::openArchiveWeights(m, h5Limits(limits));
         io::readKeras3WeightsH5(f, &config, info);
         info.format = WeightFormat::Keras3Archive;
         info.formatDetail = std::string("Keras 3 .keras archive (") + (m.deflated ? "deflated" : "stored") + ")" +
@@ -140,7 +140,7 @@ GruWeights readGruWeights(const WeightFileInfo& file, const GruLayerInfo& layer,
     std::unique_ptr<h5::File> f;
     if (file.format == WeightFormat::Keras3Archive) {
         io::ArchiveMembers m = io::readKerasArchive(file.path, limits);
-        f = std::make_unique<h5::File>(h5::File::openImage(std::move(m.weightsH5), file.path + ":model.weights.h5", h5Limits(limits)));
+        f = std::make_unique<h5::File>(io::openArchiveWeights(m, h5Limits(limits)));
     } else {
         f = std::make_unique<h5::File>(h5::File::open(file.path, h5Limits(limits)));
     }

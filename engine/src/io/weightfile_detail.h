@@ -43,14 +43,26 @@ std::string joinH5(const std::string& a, const std::string& b);
 void readLegacyH5(const h5::File& f, WeightFileInfo& info);
 void readKeras3WeightsH5(const h5::File& f, const nlohmann::json* modelConfig, WeightFileInfo& info);
 
-// Reads a .keras archive's members into memory with the archive checks (sizes, names).
+// A .keras archive's members after the archive checks (sizes, names, nesting). config.json and
+// metadata.json are read whole; model.weights.h5 is either left in place (stored, as Keras writes
+// it: weightsOffset) or read whole (deflated, or when setArchiveWeightsInMemory(true)).
 struct ArchiveMembers {
+    std::string path;
     std::string configJson;
     std::string metadataJson;
-    std::vector<std::byte> weightsH5;
+    std::string weightsName; // "model.keras:model.weights.h5", for messages
+    uint64_t weightsBytes = 0;
+    bool weightsInPlace = false;
+    uint64_t weightsOffset = 0;        // when in place: where its bytes start in the archive
+    std::vector<std::byte> weightsH5;  // when not in place: its bytes, CRC verified
     bool deflated = false;
 };
 ArchiveMembers readKerasArchive(const std::string& path, const WeightReadLimits& limits);
+// Opens model.weights.h5 as readKerasArchive left it (taking weightsH5 when it was read whole).
+h5::File openArchiveWeights(ArchiveMembers& members, const h5::Limits& limits);
+// Reads stored model.weights.h5 members whole too (with their CRC), as before they were opened in
+// place; for tests that compare the two ways. Process-wide; off by default.
+void setArchiveWeightsInMemory(bool inMemory) noexcept;
 
 bool fileStartsWithZip(const std::string& path);
 

@@ -107,10 +107,10 @@ struct ZipReader::Impl {
     }
 
     // The size checks of checkMember, without the encryption one.
-    void checkSizes(const ZipMember& m) const
+    void checkSizes(const ZipMember& m, bool capMemory = true) const
     {
         const std::string what = describe(m);
-        if (m.size > options.maxMemberBytes)
+        if (capMemory && m.size > options.maxMemberBytes)
             fail(ErrorCode::ResourceLimit, what,
                  "the member says it unpacks to " + bytesText(m.size) + ", more than the " + bytesText(options.maxMemberBytes) +
                      " " + options.maxMemberMeaning);
@@ -222,6 +222,13 @@ void ZipReader::checkMember(const ZipMember& m) const
     if (m.encrypted)
         fail(ErrorCode::Unsupported, describe(m), "the member is encrypted");
     m_impl->checkSizes(m);
+}
+
+void ZipReader::checkMemberInPlace(const ZipMember& m) const
+{
+    if (m.encrypted)
+        fail(ErrorCode::Unsupported, describe(m), "the member is encrypted");
+    m_impl->checkSizes(m, false);
 }
 
 namespace {

@@ -5,7 +5,9 @@
 // its central directory entry, members must lie before the central directory, nothing may follow
 // the end record), checks a member's declared sizes before anything is allocated from them, and
 // reads every member to its end so that libzip verifies the CRC and the length. Every Error names
-// the file, the member and what was wrong.
+// the file, the member and what was wrong. A stored member can instead be used in place, without
+// reading it (zip_stored_member.h: its offset from the headers; .keras weights): then its CRC is
+// not verified, and checkMemberInPlace applies the checks that need no reading.
 #pragma once
 
 #include <cstddef>
@@ -73,6 +75,9 @@ public:
     // (ResourceLimit), sizes that cannot come from a file this size (BadFile). read() and
     // readChunks() call it first.
     void checkMember(const ZipMember& member) const;
+    // The same checks without maxMemberBytes, for a member used in place rather than read into
+    // memory (zip_stored_member.h): the cap limits memory, and such a member takes none.
+    void checkMemberInPlace(const ZipMember& member) const;
 
     // The whole member, verified to unpack to exactly its declared size with a matching CRC. Memory
     // grows with the bytes that really arrive, not with what the archive declares.
