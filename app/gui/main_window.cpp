@@ -407,7 +407,14 @@ bool MainWindow::openFile(const QString& path, QString* error)
         if (error)
             *error = msg;
         statusBar()->showMessage(msg, 15000);
-        m_banner->showMessage(tr("Could not open %1: %2 — nothing was changed.").arg(QFileInfo(path).fileName(), msg));
+        // The banner names the file once: most errors begin with the path themselves.
+        QString why = msg;
+        for (const QString& prefix : {path + QStringLiteral(": "), QFileInfo(path).absoluteFilePath() + QStringLiteral(": ")})
+            if (why.startsWith(prefix)) {
+                why = why.mid(prefix.size());
+                break;
+            }
+        m_banner->showMessage(tr("Could not open %1: %2 — nothing was changed.").arg(QFileInfo(path).fileName(), why));
         return false;
     }
     if (!opened) {

@@ -125,7 +125,11 @@ void loadConfigOnly(Document& doc, const QString& path)
         }
         if (fits) {
             ModelOrigin origin = doc.origin();
-            origin.description = QObject::tr("%1 with the arguments of %2").arg(origin.description, QFileInfo(path).fileName());
+            // A second config replaces the first in the description instead of piling up.
+            const QString with = QObject::tr(" with the arguments of ");
+            if (const auto at = origin.description.indexOf(with); at >= 0)
+                origin.description.truncate(at);
+            origin.description += with + QFileInfo(path).fileName();
             origin.notes = notes + qsList(parsed.notes);
             doc.setModel(parsed.config, *current, origin);
             return;
