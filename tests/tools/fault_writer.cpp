@@ -164,7 +164,9 @@ int main(int argc, char** argv)
     }
     // Like the window and the CLI: a write past RLIMIT_FSIZE fails with EFBIG instead of killing us.
     std::signal(SIGXFSZ, SIG_IGN);
-    const QString mode = args[1], kind = args[2], path = args[3];
+    const QString& mode = args[1];
+    const QString& kind = args[2];
+    const QString& path = args[3];
     try {
         if (mode == QLatin1String("read")) {
             std::printf("marker %g\n", readMarker(kind, kind == QLatin1String("autosave") ? path + "/autosave.gruscope.json" : path));
