@@ -3,6 +3,7 @@
 #include "cli_common.h"
 #include "commands.h"
 #include "layer_source.h"
+#include "saturation_table.h"
 
 #include "gruscope/bidirectional.h"
 #include "gruscope/error.h"
@@ -27,7 +28,8 @@ namespace {
 struct RunArgs {
     std::string config, weights, layer, input, mask, initialState, out;
     std::string backend = "auto", flavor;
-    bool training = false, trace = false, quiet = false;
+    bool training = false, trace = false, quiet = false, saturation = false;
+    int64_t saturationSample = -1; // batch index; −1: every traced sample
     int64_t seed = 0;
     int repeat = 1;
     std::string traceSamples, traceSteps;
@@ -106,6 +108,23 @@ std::string describeConfig(const GruConfig& c)
     return s.str();
 }
 
+// The --saturation table of the run's trace: every traced sample, or one batch index.
+std::string saturationText(const Trace& tr, int64_t sample, bool bidirectional)
+{
+    SaturationOptions opt;
+    std::string what = "all traced samples";
+    if (sample >= 0) {
+        const auto it = std::find(tr.samples.begin(), tr.samples.end(), sample);
+        opt.slot = int(it - tr.samples.begin()); // past the end when untraced: the report says why
+        what = "sample " + std::to_string(sample);
+    } else if (tr.samples.size() == 1) {
+        what = "sample " + std::to_string(tr.samples[0]);
+    }
+    if (bidirectional)
+        what += " (forward layer)";
+    return formatSaturationTable(analyzeSaturation(tr, opt), what);
+}
+
 int runCommand(const RunArgs& a)
 {
     parseFlavor(a.flavor); // a bad --flavor is a usage error before any file is read
@@ -116,6 +135,8 @@ int runCommand(const RunArgs& a)
         throw UsageError{"--repeat " + std::to_string(a.repeat) + ": must be at least 1"};
     if (a.traceCapMiB <= 0)
         throw UsageError{"--trace-cap-mb must be positive"};
+    if (a.saturationSample >= 0 && !a.saturation)
+        throw UsageError{"--saturation-sample needs --saturation"};
 
     CallSource src{"run", a.config, a.weights, a.layer, a.input, a.mask, a.initialState, a.flavor, a.quiet, a.training, a.seed};
     LoadedCall call = loadCall(src);
@@ -129,12 +150,24 @@ int runCommand(const RunArgs& a)
     GruLayer layer(call.config, std::move(call.weights));
 
     TraceOptions trace;
-    trace.enabled = a.trace;
+    // --saturation reads the gates from the trace; they go into OUT.npz only with --trace.
+    trace.enabled = a.trace || a.saturation;
     if (!a.traceSamples.empty())
         trace.samples = parseIndexList(a.traceSamples, "--trace-samples");
     if (!a.traceSteps.empty())
         std::tie(trace.stepBegin, trace.stepEnd) = parseWindow(a.traceSteps);
     trace.memoryCapBytes = uint64_t(a.traceCapMiB * 1024.0 * 1024.0);
+    if (a.saturationSample >= 0) {
+        const int64_t batch = in.x.rank() == 3 ? in.x.shape[layer.config().time_major ? 1 : 0] : 0;
+        if (a.saturationSample >= batch)
+            throw UsageError{"--saturation-sample " + std::to_string(a.saturationSample) + ": the input has " +
+                             std::to_string(batch) + " samples"};
+        if (trace.samples.empty() && !a.trace)
+            trace.samples = {a.saturationSample}; // the table needs no other sample's trace
+        else if (!trace.samples.empty() &&
+                 std::find(trace.samples.begin(), trace.samples.end(), a.saturationSample) == trace.samples.end())
+            throw UsageError{"--saturation-sample " + std::to_string(a.saturationSample) + " is not in --trace-samples"};
+    }
 
     RunResult result;
     std::vector<double> seconds;
@@ -158,7 +191,7 @@ int runCommand(const RunArgs& a)
             arrays.push_back(npy::ref("backward_output", bidi.backwardOutput));
     }
     const Trace& tr = result.trace;
-    if (tr.recorded()) {
+    if (tr.recorded() && a.trace) {
         arrays.push_back(npy::ref("z", tr.z));
         arrays.push_back(npy::ref("r", tr.r));
         arrays.push_back(npy::ref("hh", tr.hh));
@@ -197,11 +230,13 @@ int runCommand(const RunArgs& a)
         o.unsetf(std::ios::fixed);
         o << "  output   " << shapeToString(result.output.shape) << "  " << stats(result.output) << "\n";
         o << "  state    " << shapeToString(result.state.shape) << "  " << stats(result.state) << "\n";
-        if (tr.recorded())
+        if (tr.recorded() && a.trace)
             o << "  trace    z, r, hh, h, pre_z, pre_r, pre_h " << shapeToString(tr.z.shape) << " for samples "
               << tr.samples.size() << ", steps " << tr.stepBegin << "-" << tr.stepEnd << (tr.truncated ? " (limited by the cap)" : "")
               << "\n";
         o << "  wrote    " << a.out << "\n";
+        if (a.saturation)
+            o << "\n" << saturationText(tr, a.saturationSample, backwardLayer.has_value());
         std::cout << o.str();
     }
     return kExitOk;
@@ -239,6 +274,13 @@ Runner addRunCommand(CLI::App& app)
     cmd->add_option("--trace-steps", args->traceSteps, "Trace only processing steps BEGIN:END");
     cmd->add_option("--trace-cap-mb", args->traceCapMiB, "Memory cap for the trace in MiB; a larger trace records what fits")
         ->capture_default_str();
+    cmd->add_flag("--saturation", args->saturation,
+                  "Print per unit how often z and r saturate (< 0.1, > 0.9), the mean z, the memory time constant "
+                  "tau = -1/ln(mean z) in steps, and dead / stuck / always-reset units (traces the run; "
+                  "masked steps are left out)");
+    cmd->add_option("--saturation-sample", args->saturationSample,
+                    "--saturation over this batch index alone (default: every traced sample)")
+        ->check(CLI::NonNegativeNumber);
     cmd->add_option("--out", args->out, "OUT.npz: output, state (and the trace)")->required();
     cmd->add_flag("-q,--quiet", args->quiet, "Print nothing on success");
     return [args] { return runCommand(*args); };

@@ -4,7 +4,7 @@
 //                                            bundled sine example
 //   gruscope --screenshot OUT.png [FILE]     open, run, render the whole window to OUT.png, exit (2 when
 //                                            FILE cannot be opened: the window shows why)
-//            [--size 1280x800] [--theme light|dark] [--tab gates|weights|compare]
+//            [--size 1280x800] [--theme light|dark] [--tab gates|weights|compare|saturation]
 //            [--example NAME] [--step N] [--unit N] [--layer NAME]
 //                                            (the compare view is shown after a comparison)
 #include "main_window.h"
@@ -55,7 +55,7 @@ int main(int argc, char** argv)
     QCommandLineOption size(QStringLiteral("size"), QStringLiteral("Window size for --screenshot (default 1280x800)."),
                             QStringLiteral("WxH"), QStringLiteral("1280x800"));
     QCommandLineOption theme(QStringLiteral("theme"), QStringLiteral("light, dark or system."), QStringLiteral("THEME"));
-    QCommandLineOption tab(QStringLiteral("tab"), QStringLiteral("Central view: gates, weights or compare."),
+    QCommandLineOption tab(QStringLiteral("tab"), QStringLiteral("Central view: gates, weights, compare or saturation."),
                            QStringLiteral("VIEW"));
     QCommandLineOption example(QStringLiteral("example"),
                                QStringLiteral("Open a bundled example: %1.").arg(exampleNames().join(QStringLiteral(", "))),
@@ -141,9 +141,11 @@ int main(int argc, char** argv)
     }
     if (cli.isSet(tab)) {
         const QString t = cli.value(tab).toLower();
-        const int index = t == QLatin1String("gates") ? 0 : t == QLatin1String("weights") ? 1 : t == QLatin1String("compare") ? 2 : -1;
+        const QStringList tabs{QStringLiteral("gates"), QStringLiteral("weights"), QStringLiteral("compare"),
+                               QStringLiteral("saturation")}; // in the order of the window's tabs
+        const int index = int(tabs.indexOf(t));
         if (index < 0)
-            return fail(QStringLiteral("--tab must be gates, weights or compare, not '%1'").arg(cli.value(tab)));
+            return fail(QStringLiteral("--tab must be gates, weights, compare or saturation, not '%1'").arg(cli.value(tab)));
         window.views()->setCurrentIndex(index);
     }
     window.controller()->runNow();

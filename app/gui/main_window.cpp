@@ -19,6 +19,7 @@
 #include "plots/gate_heatmaps.h"
 #include "plots/plot_export.h"
 #include "plots/plot_theme.h"
+#include "plots/saturation_view.h"
 #include "plots/step_bars_plot.h"
 #include "plots/unit_lines_plot.h"
 #include "plots/weights_view.h"
@@ -165,6 +166,9 @@ void MainWindow::buildPanels()
     m_views->addTab(m_heatmaps, tr("Gates over time"));
     m_views->addTab(m_weights, tr("Weights"));
     m_views->addTab(m_compare, tr("Compare backends"));
+    // Last, so that the tab indices sessions store and the compare page's index stay as they were.
+    m_saturation = new SaturationView(m_doc, m_views);
+    m_views->addTab(m_saturation, tr("Saturation && memory"));
     // Until a comparison sizes the table to its rows, room for the header and three of them; the
     // page scrolls before the table shrinks.
     m_compare->table()->setMinimumHeight(m_compare->table()->fontMetrics().height() * 9);
@@ -182,7 +186,8 @@ void MainWindow::buildPanels()
     // Every plot offers its own export on right-click, and a click gives its view the focus so
     // that File ▸ Export acts on the view last clicked.
     const std::pair<QWidget*, Exportable*> exportables[] = {
-        {m_heatmaps, m_heatmaps}, {m_lines, m_lines}, {m_bars, m_bars}, {m_weights, m_weights}, {m_compare, m_compare}};
+        {m_heatmaps, m_heatmaps}, {m_lines, m_lines}, {m_bars, m_bars}, {m_weights, m_weights}, {m_compare, m_compare},
+        {m_saturation, m_saturation}};
     for (const auto& [widget, exportable] : exportables) {
         widget->setFocusPolicy(Qt::ClickFocus);
         QCustomPlot* plot = exportable->exportPlot();

@@ -33,6 +33,7 @@ class FileWatch;
 class GateHeatmaps;
 class InputPanel;
 class RunController;
+class SaturationView;
 class StepBar;
 class StepBarsPlot;
 class UnitLinesPlot;
@@ -80,6 +81,7 @@ public:
     StepBarsPlot* stepBars() const { return m_bars; }
     EquationView* equationView() const { return m_equations; }
     WeightsView* weightsView() const { return m_weights; }
+    SaturationView* saturationView() const { return m_saturation; }
     CompareView* compareView() const { return m_compare; }
     StepBar* stepBar() const { return m_stepBar; }
     QTabWidget* views() const { return m_views; }
@@ -150,6 +152,7 @@ private:
     StepBarsPlot* m_bars = nullptr;
     EquationView* m_equations = nullptr;
     WeightsView* m_weights = nullptr;
+    SaturationView* m_saturation = nullptr;
     CompareView* m_compare = nullptr;
     StepBar* m_stepBar = nullptr;
     QTabWidget* m_views = nullptr;

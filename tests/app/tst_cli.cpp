@@ -787,6 +787,62 @@ private slots:
         QVERIFY2(maxDiff(t1, t2) > 1e-3, "--training: --seed 1 and --seed 2 gave the same dropout masks");
     }
 
+    // ---- run --saturation -----------------------------------------------------------------------
+
+    // The golden weights with unit 0's update-gate input bias at +10 (z ≈ 1: stuck, τ huge) and
+    // unit 1's at −10 (z ≈ 0: τ ≈ 0): the table flags unit 0 alone as stuck, unit 1's τ is tiny,
+    // the summary counts it, and the trace stays out of OUT.npz without --trace.
+    void runSaturation()
+    {
+        const Golden g = loadGolden("k3_basic_seq");
+        const QString dir = freshDir("saturation");
+        ArrayF bias = g.f("bias"); // (2, 15): row 0 the input bias, columns 0..4 the z block
+        bias.data[0] = 10.0f;
+        bias.data[1] = -10.0f;
+        const ArrayF k = g.f("kernel"), r = g.f("recurrent_kernel");
+        npy::writeNpz(s(dir + "/w.npz"), {npy::ref("kernel", k), npy::ref("recurrent_kernel", r), npy::ref("bias", bias)});
+        const QStringList base{"run", "--config", fx("config.json"), "--weights", dir + "/w.npz", "--input", fx("x.npy"),
+                               "--backend", "cpu", "--out", dir + "/out.npz"};
+        const CliResult res = runCli(QStringList(base) << "--saturation");
+        CLI_VERIFY_OK(res);
+        const QStringList lines = QString::fromUtf8(res.out).split(QLatin1Char('\n'));
+        auto row = [&](int unit) -> QStringList {
+            for (const QString& l : lines) {
+                const QStringList f = l.simplified().split(QLatin1Char(' '));
+                if (f.size() >= 7 && f[0] == QString::number(unit) && !l.contains(QLatin1String("summary")))
+                    return f;
+            }
+            return {};
+        };
+        QVERIFY2(QString::fromUtf8(res.out).contains(QLatin1String("over all traced samples: 27 kept steps")), res.out.constData());
+        const QStringList u0 = row(0), u1 = row(1);
+        QVERIFY2(u0.size() >= 8 && u1.size() >= 7, res.out.constData());
+        // unit  %z<0.1  %z>0.9  %r<0.1  %r>0.9  z-mean  tau  [flags]
+        QCOMPARE(u0[2], QStringLiteral("100.0"));
+        QVERIFY2(u0[5].toDouble() > 0.999, res.out.constData());
+        QVERIFY2(u0[6] == QLatin1String("inf") || u0[6].toDouble() > 1000, res.out.constData());
+        QVERIFY2(u0.mid(7).join(' ').contains(QLatin1String("stuck")), res.out.constData()); // maybe "dead, stuck"
+        QCOMPARE(u1[1], QStringLiteral("100.0"));
+        QVERIFY2(u1[6].toDouble() < 0.2, res.out.constData());
+        QVERIFY2(!u1.join(' ').contains(QLatin1String("stuck")), res.out.constData());
+        QVERIFY2(res.out.contains("summary: ") && res.out.contains(" 1 stuck, ") && res.out.contains("of 5 units"),
+                 res.out.constData());
+        QVERIFY(!readOut(dir + "/out.npz").count("z")); // the trace was only read, not written
+
+        // One sample: 9 steps, the header says which; --trace still writes the trace.
+        const CliResult one = runCli(QStringList(base) << "--saturation" << "--saturation-sample" << "2" << "--trace");
+        CLI_VERIFY_OK(one);
+        QVERIFY2(one.out.contains("over sample 2: 9 kept steps"), one.out.constData());
+        QVERIFY(readOut(dir + "/out.npz").count("z"));
+
+        // --saturation-sample alone, or outside the batch, is a usage error.
+        for (const QStringList& extra : {QStringList{"--saturation-sample", "1"}, QStringList{"--saturation", "--saturation-sample", "3"},
+                                         QStringList{"--saturation", "--saturation-sample", "1", "--trace-samples", "0"}}) {
+            const CliResult bad = runCli(QStringList(base) << extra);
+            QVERIFY2(bad.exitCode == 2 && bad.out.isEmpty() && errorMessageCount(bad.err) == 1, qPrintable(bad.describe()));
+        }
+    }
+
     // ---- help: the contract's options are all there ---------------------------------------------
 
     void helpListsContractOptions()

@@ -14,6 +14,7 @@
 #include "plots/compare_view.h"
 #include "plots/gate_heatmaps.h"
 #include "plots/plot_export.h"
+#include "plots/saturation_view.h"
 #include "plots/step_bars_plot.h"
 #include "plots/unit_lines_plot.h"
 #include "plots/weights_view.h"
@@ -681,7 +682,7 @@ private slots:
     void everyViewExports_data()
     {
         QTest::addColumn<QString>("view");
-        for (const char* v : {"gates", "lines", "bars", "weights", "compare"})
+        for (const char* v : {"gates", "lines", "bars", "weights", "compare", "saturation"})
             QTest::newRow(v) << QString::fromLatin1(v);
     }
     void everyViewExports()
@@ -697,6 +698,7 @@ private slots:
                         : view == "lines"   ? static_cast<Exportable*>(w.unitLines())
                         : view == "bars"    ? static_cast<Exportable*>(w.stepBars())
                         : view == "weights" ? static_cast<Exportable*>(w.weightsView())
+                        : view == "saturation" ? static_cast<Exportable*>(w.saturationView())
                                             : static_cast<Exportable*>(w.compareView());
         if (view == "compare") {
             w.compareView()->runComparison(2);
