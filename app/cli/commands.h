@@ -19,5 +19,6 @@ Runner addConvertCommand(CLI::App& app);
 Runner addCompareCommand(CLI::App& app);
 Runner addDevicesCommand(CLI::App& app);
 Runner addBenchCommand(CLI::App& app);
+Runner addSweepCommand(CLI::App& app);
 
 } // namespace cli

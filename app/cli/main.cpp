@@ -45,6 +45,7 @@ int main(int argc, char** argv)
         {"compare", cli::addCompareCommand(app)},
         {"devices", cli::addDevicesCommand(app)},
         {"bench", cli::addBenchCommand(app)},
+        {"sweep", cli::addSweepCommand(app)},
     };
     // Name an unknown subcommand instead of CLI11's generic "A subcommand is required".
     if (argc > 1 && argv[1][0] != '-' && !runners.count(argv[1])) {

@@ -1288,6 +1288,32 @@ private slots:
         QVERIFY(runCli({"--help"}).out.contains("--max-run-mb"));
     }
 
+    // sweep: a small grid on the backends named, every point in the table and the CSV, and the
+    // crossover said (no GPU backend here: why none).
+    void sweepTimesAGrid()
+    {
+        const QString dir = freshDir("sweep");
+        const QString csv = dir + "/sweep.csv";
+        const CliResult r = runCli({"sweep", "--T", "4,6", "--B", "1", "--U", "3,5", "--backends", "cpu,reference", "--warmup", "0",
+                                    "--repeats", "1", "--reset-after", "false", "--csv", csv});
+        QVERIFY2(r.ok(), qPrintable(r.describe()));
+        QCOMPARE(r.out.count("generic loop: reset_after"), 8);
+        QVERIFY2(r.out.contains("crossover (the smallest U at which a GPU backend beats cpu):"), qPrintable(r.describe()));
+        QVERIFY2(r.out.contains("no GPU backend ran"), qPrintable(r.describe()));
+        QVERIFY2(r.out.contains("wrote " + csv.toUtf8() + " (8 points)"), qPrintable(r.describe()));
+        QFile f(csv);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QList<QByteArray> lines = f.readAll().trimmed().split('\n');
+        QCOMPARE(lines.size(), 1 + 8 + 2);
+        QVERIFY(lines[1].startsWith("4,1,3,3,cpu,1,"));
+        QVERIFY(lines[2].startsWith("4,1,3,3,reference,1,"));
+
+        const CliResult bad = runCli({"sweep", "--U", "0"});
+        QVERIFY2(bad.exitCode == 2 && bad.err.contains("--U: '0' is not a size"), qPrintable(bad.describe()));
+        const CliResult badBackend = runCli({"sweep", "--backends", "tpu"});
+        QVERIFY2(badBackend.exitCode == 2 && badBackend.err.contains("unknown backend 'tpu'"), qPrintable(badBackend.describe()));
+    }
+
     // A folder without write permission. root ignores permission bits; then this cannot fail and
     // is skipped (the /proc and missing-folder rows of badInput cover a failing write).
     void outputFolderNotWritable()
