@@ -6,6 +6,7 @@
 #include "file_opener.h"
 #include "file_watch.h"
 #include "limits_dialog.h"
+#include "sweep_dialog.h"
 #include "model/engine_qt.h"
 #include "model/examples.h"
 #include "model/run_controller.h"
@@ -247,6 +248,7 @@ void MainWindow::buildMenus()
     QMenu* run = menuBar()->addMenu(tr("&Run"));
     run->addAction(tr("Run &now"), QKeySequence(tr("F5")), m_controller, &RunController::runNow);
     run->addAction(tr("&Cancel run"), QKeySequence(tr("Esc")), m_controller, &RunController::cancel);
+    run->addAction(tr("&Timing sweep…"), this, &MainWindow::openSweep);
     run->addSeparator();
     run->addAction(tr("&Re-initialise weights from the initialisers"), this, [this] {
         bool ok = false;
@@ -693,6 +695,15 @@ void MainWindow::exportData()
 {
     if (Exportable* e = currentExportable())
         exportDataInteractive(this, *e);
+}
+
+void MainWindow::openSweep()
+{
+    if (!m_sweep)
+        m_sweep = new SweepDialog(this);
+    m_sweep->show();
+    m_sweep->raise();
+    m_sweep->activateWindow();
 }
 
 void MainWindow::actShortcuts()

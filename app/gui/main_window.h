@@ -30,6 +30,7 @@ class EquationView;
 class ErrorBanner;
 class Exportable;
 class FileWatch;
+class SweepDialog;
 class GateHeatmaps;
 class InputPanel;
 class RunController;
@@ -66,6 +67,9 @@ public:
     // Reads the model's weight file again (File ▸ Reload), the same layer without asking; as
     // openFile, a file that no longer opens changes nothing.
     bool reloadWeightFile(QString* error = nullptr);
+    // Run ▸ Timing sweep…: the sweep dialog (made on first use, kept with its last result).
+    void openSweep();
+    SweepDialog* sweepDialog() const { return m_sweep; }
     std::function<int(const QString& path, const QStringList& layers)> chooseLayer;
 
     // Crash recovery: if an autosave of an unclean exit exists, ask (or, with `ask` false,
@@ -139,6 +143,7 @@ private:
     RunController* m_controller;
     Autosave* m_autosave = nullptr;
     FileWatch* m_fileWatch = nullptr;
+    SweepDialog* m_sweep = nullptr;
     QAction* m_reloadAction = nullptr;
     QString m_sessionPath;
     bool m_opening = false; // a weight file is being read (a nested event loop runs meanwhile)
