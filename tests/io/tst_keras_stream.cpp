@@ -12,6 +12,7 @@
 #include "io/zip_archive.h"
 #include "io/zip_stored_member.h"
 
+#include "byte_files.h"
 #include "test_support.h"
 
 #include <hdf5.h>
@@ -34,38 +35,17 @@ Q_DECLARE_METATYPE(gruscope::ErrorCode)
 
 namespace {
 
-using Bytes = std::vector<std::byte>;
+using gstest::Bytes;
+using gstest::getU16;
+using gstest::getU32;
+using gstest::putU32;
+using gstest::readFile;
+using gstest::writeFile;
 
-Bytes readFile(const std::string& path)
-{
-    std::ifstream in(path, std::ios::binary);
-    const std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    Bytes b(s.size());
-    std::memcpy(b.data(), s.data(), s.size());
-    return b;
-}
 
-void writeFile(const std::string& path, const Bytes& b)
-{
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(b.data()), std::streamsize(b.size()));
-}
 
-uint32_t getU32(const Bytes& b, size_t at)
-{
-    return uint32_t(b[at]) | uint32_t(b[at + 1]) << 8 | uint32_t(b[at + 2]) << 16 | uint32_t(b[at + 3]) << 24;
-}
 
-uint16_t getU16(const Bytes& b, size_t at)
-{
-    return uint16_t(uint16_t(b[at]) | uint16_t(b[at + 1]) << 8);
-}
 
-void putU32(Bytes& b, size_t at, uint32_t v)
-{
-    for (int k = 0; k < 4; ++k)
-        b[at + size_t(k)] = std::byte((v >> (8 * k)) & 0xff);
-}
 
 // The central directory entry and the local header of `name` (plain zip, as the fixtures are).
 struct Headers {

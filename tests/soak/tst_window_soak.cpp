@@ -175,24 +175,21 @@ private slots:
         clock.start();
         for (int edit = 1; edit <= edits; ++edit) {
             const int what = int(rng.bounded(100));
+            // Press one of a panel's editors: click a box or button, step a list or spin box.
+            auto pressOne = [&rng](QWidget* panel) {
+                const QList<QWidget*> list = editors(panel);
+                if (list.isEmpty())
+                    return;
+                QWidget* e = list[int(rng.bounded(qsizetype(list.size())))];
+                if (qobject_cast<QCheckBox*>(e) || qobject_cast<QPushButton*>(e))
+                    QTest::mouseClick(e, Qt::LeftButton);
+                else
+                    QTest::keyClick(e, rng.bounded(2) ? Qt::Key_Down : Qt::Key_Up);
+            };
             if (what < 35) { // an argument
-                const QList<QWidget*> list = editors(w.argsPanel());
-                if (!list.isEmpty()) {
-                    QWidget* e = list[int(rng.bounded(qsizetype(list.size())))];
-                    if (qobject_cast<QCheckBox*>(e) || qobject_cast<QPushButton*>(e))
-                        QTest::mouseClick(e, Qt::LeftButton);
-                    else
-                        QTest::keyClick(e, rng.bounded(2) ? Qt::Key_Down : Qt::Key_Up);
-                }
+                pressOne(w.argsPanel());
             } else if (what < 45) { // the input panel's generators
-                const QList<QWidget*> list = editors(w.inputPanel());
-                if (!list.isEmpty()) {
-                    QWidget* e = list[int(rng.bounded(qsizetype(list.size())))];
-                    if (qobject_cast<QCheckBox*>(e) || qobject_cast<QPushButton*>(e))
-                        QTest::mouseClick(e, Qt::LeftButton);
-                    else
-                        QTest::keyClick(e, rng.bounded(2) ? Qt::Key_Down : Qt::Key_Up);
-                }
+                pressOne(w.inputPanel());
             } else if (what < 60) { // an input cell
                 const auto& x = doc->input();
                 if (x.rank() == 3 && x.data.size() > 0)
