@@ -17,6 +17,7 @@
 #include "panels/input_panel.h"
 #include "panels/step_bar.h"
 #include "plots/compare_view.h"
+#include "plots/diff_view.h"
 #include "plots/gate_heatmaps.h"
 #include "plots/plot_export.h"
 #include "plots/plot_theme.h"
@@ -170,6 +171,8 @@ void MainWindow::buildPanels()
     // Last, so that the tab indices sessions store and the compare page's index stay as they were.
     m_saturation = new SaturationView(m_doc, m_views);
     m_views->addTab(m_saturation, tr("Saturation && memory"));
+    m_diff = new DiffView(m_doc, m_views);
+    m_views->addTab(m_diff, tr("Weight diff"));
     // Until a comparison sizes the table to its rows, room for the header and three of them; the
     // page scrolls before the table shrinks.
     m_compare->table()->setMinimumHeight(m_compare->table()->fontMetrics().height() * 9);
@@ -188,7 +191,7 @@ void MainWindow::buildPanels()
     // that File ▸ Export acts on the view last clicked.
     const std::pair<QWidget*, Exportable*> exportables[] = {
         {m_heatmaps, m_heatmaps}, {m_lines, m_lines}, {m_bars, m_bars}, {m_weights, m_weights}, {m_compare, m_compare},
-        {m_saturation, m_saturation}};
+        {m_saturation, m_saturation}, {m_diff, m_diff}};
     for (const auto& [widget, exportable] : exportables) {
         widget->setFocusPolicy(Qt::ClickFocus);
         QCustomPlot* plot = exportable->exportPlot();
@@ -239,6 +242,12 @@ void MainWindow::buildMenus()
     file->addAction(tr("Save session &as…"), QKeySequence::SaveAs, this, &MainWindow::actSaveSessionAs);
     file->addSeparator();
     file->addAction(tr("Save &weights / config as…"), this, &MainWindow::actSaveModelAs);
+    file->addAction(tr("&Compare weights with…"), this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Compare the weights with"), QString(),
+                                                          tr("Weight files (*.h5 *.hdf5 *.keras *.safetensors *.npz);;All files (*)"));
+        if (!path.isEmpty())
+            compareWeightsWith(path);
+    });
     file->addSeparator();
     file->addAction(tr("Export &figure (PNG, PDF, SVG)…"), QKeySequence(tr("Ctrl+E")), this, &MainWindow::exportFigure);
     file->addAction(tr("Export &data (CSV, .npy, .npz)…"), QKeySequence(tr("Ctrl+Shift+E")), this, &MainWindow::exportData);
@@ -695,6 +704,35 @@ void MainWindow::exportData()
 {
     if (Exportable* e = currentExportable())
         exportDataInteractive(this, *e);
+}
+
+bool MainWindow::compareWeightsWith(const QString& path, QString* error)
+{
+    try {
+        const gruscope::LoadedWeightFile file = readWeightsWithProgress(this, path);
+        const QStringList labels = layerLabels(file.info);
+        if (labels.isEmpty())
+            throw gruscope::Error(gruscope::ErrorCode::Unsupported, path.toStdString() + ": no GRU layer in this file");
+        const int index = labels.size() == 1 ? 0 : chooseLayer ? chooseLayer(path, labels) : askForLayer(this, path, labels);
+        if (index < 0) {
+            if (error)
+                *error = tr("no layer chosen");
+            return false;
+        }
+        m_diff->setOther(file.weights(size_t(index)),
+                         QStringLiteral("%1 · %2").arg(QFileInfo(path).fileName(), QString::fromStdString(file.info.layers[size_t(index)].name)));
+    } catch (const std::exception& e) {
+        const QString msg = errorText(e);
+        if (error)
+            *error = msg;
+        m_banner->showMessage(tr("Could not compare with %1: %2").arg(QFileInfo(path).fileName(), msg));
+        return false;
+    }
+    // The page sits in a scroll area (buildPanels).
+    for (int i = 0; i < m_views->count(); ++i)
+        if (auto* area = qobject_cast<QScrollArea*>(m_views->widget(i)); area && area->widget() == m_diff)
+            m_views->setCurrentIndex(i);
+    return true;
 }
 
 void MainWindow::openSweep()

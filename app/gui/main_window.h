@@ -35,6 +35,7 @@ class GateHeatmaps;
 class InputPanel;
 class RunController;
 class SaturationView;
+class DiffView;
 class StepBar;
 class StepBarsPlot;
 class UnitLinesPlot;
@@ -67,6 +68,11 @@ public:
     // Reads the model's weight file again (File ▸ Reload), the same layer without asking; as
     // openFile, a file that no longer opens changes nothing.
     bool reloadWeightFile(QString* error = nullptr);
+    // File ▸ Compare weights with…: a layer of `path` (chooseLayer picks among several) against
+    // the model's weights in the Weight diff tab. False, with the reason, when it cannot be read
+    // or has no GRU.
+    bool compareWeightsWith(const QString& path, QString* error = nullptr);
+    DiffView* diffView() const { return m_diff; }
     // Run ▸ Timing sweep…: the sweep dialog (made on first use, kept with its last result).
     void openSweep();
     SweepDialog* sweepDialog() const { return m_sweep; }
@@ -158,6 +164,7 @@ private:
     EquationView* m_equations = nullptr;
     WeightsView* m_weights = nullptr;
     SaturationView* m_saturation = nullptr;
+    DiffView* m_diff = nullptr;
     CompareView* m_compare = nullptr;
     StepBar* m_stepBar = nullptr;
     QTabWidget* m_views = nullptr;
