@@ -10,12 +10,14 @@
 #include "model/engine_qt.h"
 #include "model/examples.h"
 #include "model/run_controller.h"
+#include "model/weight_editor.h"
 #include "model/session.h"
 #include "panels/args_panel.h"
 #include "panels/eligibility_panel.h"
 #include "panels/equation_view.h"
 #include "panels/input_panel.h"
 #include "panels/step_bar.h"
+#include "panels/what_if_panel.h"
 #include "plots/compare_view.h"
 #include "plots/diff_view.h"
 #include "plots/gate_heatmaps.h"
@@ -187,6 +189,22 @@ void MainWindow::buildPanels()
     m_bars = new StepBarsPlot(m_doc, this);
 
     setupDocks(this, {m_args, m_eligibility, m_input, m_equations, m_lines, m_bars});
+    // What if: a tab beside the equations (its own dock, so saved layouts of older versions load).
+    m_weightEditor = new WeightEditor(m_doc, this);
+    m_whatIf = new WhatIfPanel(m_doc, m_weightEditor, this);
+    auto* whatIfDock = new QDockWidget(tr("What if"), this);
+    whatIfDock->setObjectName(QStringLiteral("whatIfDock"));
+    whatIfDock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable | QDockWidget::DockWidgetClosable);
+    auto* whatIfArea = new QScrollArea(whatIfDock);
+    whatIfArea->setWidgetResizable(true);
+    whatIfArea->setFrameShape(QFrame::NoFrame);
+    whatIfArea->setWidget(m_whatIf);
+    whatIfDock->setWidget(whatIfArea);
+    if (auto* eq = findChild<QDockWidget*>(QStringLiteral("equationDock"))) {
+        addDockWidget(Qt::RightDockWidgetArea, whatIfDock);
+        tabifyDockWidget(eq, whatIfDock);
+        eq->raise();
+    }
     // Every plot offers its own export on right-click, and a click gives its view the focus so
     // that File ▸ Export acts on the view last clicked.
     const std::pair<QWidget*, Exportable*> exportables[] = {
@@ -253,6 +271,14 @@ void MainWindow::buildMenus()
     file->addAction(tr("Export &data (CSV, .npy, .npz)…"), QKeySequence(tr("Ctrl+Shift+E")), this, &MainWindow::exportData);
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+    QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+    QAction* undo = m_weightEditor->stack()->createUndoAction(this, tr("&Undo"));
+    undo->setShortcut(QKeySequence::Undo);
+    QAction* redo = m_weightEditor->stack()->createRedoAction(this, tr("&Redo"));
+    redo->setShortcut(QKeySequence::Redo);
+    edit->addAction(undo);
+    edit->addAction(redo);
 
     QMenu* run = menuBar()->addMenu(tr("&Run"));
     run->addAction(tr("Run &now"), QKeySequence(tr("F5")), m_controller, &RunController::runNow);

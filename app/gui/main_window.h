@@ -36,6 +36,8 @@ class InputPanel;
 class RunController;
 class SaturationView;
 class DiffView;
+class WeightEditor;
+class WhatIfPanel;
 class StepBar;
 class StepBarsPlot;
 class UnitLinesPlot;
@@ -73,6 +75,8 @@ public:
     // or has no GRU.
     bool compareWeightsWith(const QString& path, QString* error = nullptr);
     DiffView* diffView() const { return m_diff; }
+    WeightEditor* weightEditor() const { return m_weightEditor; }
+    WhatIfPanel* whatIfPanel() const { return m_whatIf; }
     // Run ▸ Timing sweep…: the sweep dialog (made on first use, kept with its last result).
     void openSweep();
     SweepDialog* sweepDialog() const { return m_sweep; }
@@ -165,6 +169,8 @@ private:
     WeightsView* m_weights = nullptr;
     SaturationView* m_saturation = nullptr;
     DiffView* m_diff = nullptr;
+    WeightEditor* m_weightEditor = nullptr;
+    WhatIfPanel* m_whatIf = nullptr;
     CompareView* m_compare = nullptr;
     StepBar* m_stepBar = nullptr;
     QTabWidget* m_views = nullptr;
