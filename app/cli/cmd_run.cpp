@@ -9,6 +9,7 @@
 #include "gruscope/error.h"
 #include "gruscope/input_files.h"
 #include "gruscope/layer.h"
+#include "gruscope/model_chain.h"
 #include "gruscope/npy.h"
 
 #include <algorithm>
@@ -28,7 +29,7 @@ namespace {
 struct RunArgs {
     std::string config, weights, layer, input, mask, initialState, out;
     std::string backend = "auto", flavor;
-    bool training = false, trace = false, quiet = false, saturation = false;
+    bool training = false, trace = false, quiet = false, saturation = false, chain = false;
     int64_t saturationSample = -1; // batch index; −1: every traced sample
     int64_t seed = 0;
     int repeat = 1;
@@ -125,6 +126,42 @@ std::string saturationText(const Trace& tr, int64_t sample, bool bidirectional)
     return formatSaturationTable(analyzeSaturation(tr, opt), what);
 }
 
+// --chain: the file's GRU layers as its model runs them (gruscope/model_chain.h), from --layer or
+// the first GRU; every stage's output goes into OUT.npz under the stage's name.
+int runChainCommand(const RunArgs& a, BackendKind backend)
+{
+    if (a.weights.empty())
+        throw UsageError{"--chain runs the layers of a weight file: give --weights"};
+    if (!a.config.empty())
+        throw UsageError{"--chain runs each layer with its own arguments from the file; --config does not apply"};
+    if (a.trace || a.saturation || a.repeat != 1)
+        throw UsageError{"--chain writes every layer's output; --trace, --saturation and --repeat work on one layer (--layer)"};
+    const ModelChain plan = planModelChain(loadWeights(a.weights).info, a.layer);
+    CallSource src{"run", "", a.weights, plan.stages.front().name, a.input, a.mask, a.initialState, a.flavor, a.quiet,
+                   a.training, a.seed};
+    LoadedCall call = loadCall(src);
+    const LayerChoice& choice = *call.choice;
+    const std::vector<ChainStageResult> results =
+        runModelChain(plan, choice.file(), [&choice](size_t i) { return choice.loaded.weights(i); }, call.inputs, backend);
+    std::vector<npy::ArrayRef> arrays{npy::ref("output", results.back().output), npy::ref("state", results.back().result.state)};
+    for (const ChainStageResult& r : results) {
+        arrays.push_back(npy::ref(r.name, r.output));
+        if (!r.backwardOutput.data.empty())
+            arrays.push_back(npy::ref(r.name + "_backward", r.backwardOutput));
+    }
+    npy::writeNpz(a.out, arrays);
+    if (!a.quiet) {
+        std::ostringstream o;
+        o << "GruScope chain of " << a.weights << "\n" << describeModelChain(plan, choice.file());
+        o << "input " << shapeToString(call.inputs.x.shape);
+        for (const ChainStageResult& r : results)
+            o << " -> " << r.name << " " << shapeToString(r.output.shape);
+        o << "\nwrote " << a.out << ": output, state and each layer's output under its name\n";
+        std::cout << o.str();
+    }
+    return 0;
+}
+
 int runCommand(const RunArgs& a)
 {
     parseFlavor(a.flavor); // a bad --flavor is a usage error before any file is read
@@ -137,6 +174,8 @@ int runCommand(const RunArgs& a)
         throw UsageError{"--trace-cap-mb must be positive"};
     if (a.saturationSample >= 0 && !a.saturation)
         throw UsageError{"--saturation-sample needs --saturation"};
+    if (a.chain)
+        return runChainCommand(a, *backend);
 
     CallSource src{"run", a.config, a.weights, a.layer, a.input, a.mask, a.initialState, a.flavor, a.quiet, a.training, a.seed};
     LoadedCall call = loadCall(src);
@@ -252,6 +291,9 @@ Runner addRunCommand(CLI::App& app)
     cmd->add_option("--weights", args->weights,
                     "Keras .h5/.keras/.weights.h5, PyTorch .safetensors/.npz, or .npz with kernel, recurrent_kernel, bias");
     cmd->add_option("--layer", args->layer, "The GRU (or Bidirectional wrapper) to run when the file holds several");
+    cmd->add_flag("--chain", args->chain,
+                  "Run the file's GRU layers as its model does: stacked GRUs in order, Bidirectional merged, Dropout passed; "
+                  "stops, saying why, at a layer GruScope does not run (from --layer, or the first GRU)");
     cmd->add_option("--input", args->input,
                     "X.npy (batch, timesteps, features) — (timesteps, batch, features) with time_major — or .npz, or .csv "
                     "(a row per timestep, optional header and sample column)")

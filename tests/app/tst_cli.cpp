@@ -1314,6 +1314,38 @@ private slots:
         QVERIFY2(badBackend.exitCode == 2 && badBackend.err.contains("unknown backend 'tpu'"), qPrintable(badBackend.describe()));
     }
 
+    // run --chain: the stacked model's GRUs as Keras runs them (its per-layer outputs, from real
+    // Keras, are in the fixture's expected file); every stage's output in OUT.npz; the stop named.
+    void runChainMatchesKeras()
+    {
+        const std::string wf = gstest::dataPath("weightfiles/tfk_stacked_two_gru.full.h5");
+        std::map<std::string, ArrayF> e;
+        for (auto& [k, a] : npy::readNpz(gstest::dataPath("weightfiles/tfk_stacked_two_gru.expected.npz")))
+            e[k] = a.toFloat();
+        const QString dir = freshDir("chain");
+        writeF(dir + "/x.npy", e["x"]);
+        const QString out = dir + "/out.npz";
+        const CliResult r = runCli({"run", "--weights", QString::fromStdString(wf), "--chain", "--input", dir + "/x.npy", "--out", out});
+        QVERIFY2(r.ok(), qPrintable(r.describe()));
+        QVERIFY2(r.out.contains("1. gru: GRU 4, returns sequences") && r.out.contains("2. gru_1: GRU 5, returns the last output"),
+                 qPrintable(r.describe()));
+        QVERIFY2(r.out.contains("(Dense) follows gru_1: GruScope runs GRU layers only"), qPrintable(r.describe()));
+        std::map<std::string, ArrayF> got;
+        for (auto& [k, a] : npy::readNpz(s(out)))
+            got[k] = a.toFloat();
+        for (const auto& [name, key] : {std::pair{"gru", "gru__output"}, std::pair{"gru_1", "gru_1__output"}, std::pair{"output", "gru_1__output"}}) {
+            QVERIFY2(got.count(name), name);
+            QCOMPARE(got[name].shape, e[key].shape);
+            for (size_t k = 0; k < got[name].data.size(); ++k)
+                QVERIFY2(std::fabs(got[name].data[k] - e[key].data[k]) < 2e-5, name);
+        }
+        const CliResult noWeights = runCli({"run", "--chain", "--config", fx("config.json"), "--input", fx("x.npy"), "--out", out});
+        QVERIFY2(noWeights.exitCode == 2 && noWeights.err.contains("--chain runs the layers of a weight file"), qPrintable(noWeights.describe()));
+        const CliResult withTrace = runCli({"run", "--weights", QString::fromStdString(wf), "--chain", "--trace", "--input", dir + "/x.npy", "--out", out});
+        QVERIFY2(withTrace.exitCode == 2 && withTrace.err.contains("--trace, --saturation and --repeat work on one layer"),
+                 qPrintable(withTrace.describe()));
+    }
+
     // A folder without write permission. root ignores permission bits; then this cannot fail and
     // is skipped (the /proc and missing-folder rows of badInput cover a failing write).
     void outputFolderNotWritable()
