@@ -5,6 +5,7 @@
 #include "error_banner.h"
 #include "file_opener.h"
 #include "file_watch.h"
+#include "lesson_strip.h"
 #include "limits_dialog.h"
 #include "sweep_dialog.h"
 #include "model/engine_qt.h"
@@ -159,6 +160,12 @@ void MainWindow::buildPanels()
     m_intro->setWordWrap(true);
     m_intro->setTextFormat(Qt::RichText);
     col->addWidget(m_intro);
+    // Help ▸ Lessons: above the views, so it stays in sight while the student works elsewhere.
+    m_lessons = new LessonStrip(m_doc, central);
+    m_lessons->setAutoFillBackground(true);
+    m_lessons->hide();
+    col->addWidget(m_lessons);
+    connect(m_lessons, &LessonStrip::pointAt, this, &MainWindow::pointAt);
     m_banner = new ErrorBanner(central);
     col->addWidget(m_banner);
 
@@ -319,6 +326,7 @@ void MainWindow::buildMenus()
     limitsAction->setStatusTip(tr("The largest array a file may hold, the gate trace's memory, how weight files are read"));
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&Lessons"), this, [this] { startLesson(0); });
     help->addAction(tr("&Keyboard and mouse"), this, &MainWindow::actShortcuts);
     help->addAction(tr("&About GruScope"), this, &MainWindow::actAbout);
 }
@@ -730,6 +738,62 @@ void MainWindow::exportData()
 {
     if (Exportable* e = currentExportable())
         exportDataInteractive(this, *e);
+}
+
+void MainWindow::startLesson(int lesson)
+{
+    m_lessons->show();
+    m_lessons->start(lesson);
+}
+
+void MainWindow::pointAt(LessonView view)
+{
+    // A central tab by its page, or a dock by its object name; then a short outline around it.
+    QWidget* target = nullptr;
+    auto showPage = [this, &target](QWidget* page) {
+        for (int i = 0; i < m_views->count(); ++i) {
+            QWidget* w = m_views->widget(i);
+            auto* area = qobject_cast<QScrollArea*>(w);
+            if (w == page || (area && area->widget() == page)) {
+                m_views->setCurrentIndex(i);
+                target = w;
+            }
+        }
+    };
+    auto showDock = [this, &target](const char* name) {
+        if (auto* dock = findChild<QDockWidget*>(QString::fromLatin1(name))) {
+            dock->show();
+            dock->raise();
+            target = dock;
+        }
+    };
+    switch (view) {
+    case LessonView::None: return;
+    case LessonView::Gates: showPage(m_heatmaps); break;
+    case LessonView::Weights: showPage(m_weights); break;
+    case LessonView::Saturation: showPage(m_saturation); break;
+    case LessonView::Arguments: showDock("argsDock"); break;
+    case LessonView::Eligibility: showDock("eligibilityDock"); break;
+    case LessonView::Input: showDock("inputDock"); break;
+    case LessonView::Equations: showDock("equationDock"); break;
+    case LessonView::UnitLines: showDock("linesDock"); break;
+    case LessonView::WhatIf: showDock("whatIfDock"); break;
+    }
+    m_pointedAt = target;
+    if (!target)
+        return;
+    // An outline drawn over the target by a frame of its own: a style sheet on the target would
+    // reach every widget inside it.
+    if (!m_outline) {
+        m_outline = new QFrame(this);
+        m_outline->setObjectName(QStringLiteral("lessonOutline"));
+        m_outline->setStyleSheet(QStringLiteral("#lessonOutline { border: 3px solid #e67e22; border-radius: 4px; background: transparent; }"));
+        m_outline->setAttribute(Qt::WA_TransparentForMouseEvents);
+    }
+    m_outline->setGeometry(QRect(target->mapTo(this, QPoint(0, 0)), target->size()).adjusted(-2, -2, 2, 2));
+    m_outline->show();
+    m_outline->raise();
+    QTimer::singleShot(1500, m_outline, [outline = m_outline] { outline->hide(); });
 }
 
 bool MainWindow::compareWeightsWith(const QString& path, QString* error)

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "model/document.h"
+#include "model/lessons.h"
 #include "theme.h"
 #include "window_settings.h"
 
@@ -13,6 +14,8 @@
 #include <QPointer>
 
 #include <functional>
+
+class QFrame;
 
 class QLabel;
 class QMenu;
@@ -38,6 +41,7 @@ class SaturationView;
 class DiffView;
 class WeightEditor;
 class WhatIfPanel;
+class LessonStrip;
 class StepBar;
 class StepBarsPlot;
 class UnitLinesPlot;
@@ -70,6 +74,12 @@ public:
     // Reads the model's weight file again (File ▸ Reload), the same layer without asking; as
     // openFile, a file that no longer opens changes nothing.
     bool reloadWeightFile(QString* error = nullptr);
+    // Help ▸ Lessons: the lesson strip above the views, from lesson `lesson`'s first step.
+    void startLesson(int lesson);
+    LessonStrip* lessonStrip() const { return m_lessons; }
+    // Shows the view or dock a lesson step is about (and outlines it for a moment).
+    void pointAt(LessonView view);
+    QWidget* pointedAt() const { return m_pointedAt; }
     // File ▸ Compare weights with…: a layer of `path` (chooseLayer picks among several) against
     // the model's weights in the Weight diff tab. False, with the reason, when it cannot be read
     // or has no GRU.
@@ -171,6 +181,9 @@ private:
     DiffView* m_diff = nullptr;
     WeightEditor* m_weightEditor = nullptr;
     WhatIfPanel* m_whatIf = nullptr;
+    LessonStrip* m_lessons = nullptr;
+    QPointer<QWidget> m_pointedAt;
+    QFrame* m_outline = nullptr; // drawn around what a lesson step points at
     CompareView* m_compare = nullptr;
     StepBar* m_stepBar = nullptr;
     QTabWidget* m_views = nullptr;

@@ -1,0 +1,97 @@
+// Help ▸ Lessons in the window: the strip walks a lesson step by step, points at the view or dock
+// each step is about, notices when the student does the task through the real widgets (a click in
+// the arguments, a key), marks it done, and "Show me" does the task. Every lesson is walked.
+#include "lesson_strip.h"
+#include "main_window.h"
+#include "model/document.h"
+#include "model/run_controller.h"
+#include "panels/args_panel.h"
+
+#include <QAbstractButton>
+#include <QDockWidget>
+#include <QPushButton>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace gsui;
+
+class TstGuiLessons : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+
+    void studentDoesTheResetAfterLesson()
+    {
+        QTemporaryDir dir;
+        MainWindowOptions o;
+        o.settingsPath = dir.filePath(QStringLiteral("settings.ini"));
+        o.stateDir = dir.filePath(QStringLiteral("state"));
+        o.restoreLayout = false;
+        MainWindow w(o);
+        w.resize(1400, 900);
+        w.show();
+        LessonStrip* strip = w.lessonStrip();
+        QVERIFY(!strip->isVisible());
+        w.startLesson(2); // reset_after
+        QVERIFY(strip->isVisible());
+        QCOMPARE(strip->step(), 0);
+        QVERIFY(strip->text().contains(QStringLiteral("reset_after=True")));
+        QVERIFY2(strip->status().contains(QStringLiteral("Untick reset_after")), qPrintable(strip->status()));
+        auto* argsDock = w.findChild<QDockWidget*>(QStringLiteral("argsDock"));
+        QCOMPARE(w.pointedAt(), static_cast<QWidget*>(argsDock));
+        // The student unticks reset_after in the arguments panel.
+        auto* box = qobject_cast<QAbstractButton*>(w.argsPanel()->editor(QStringLiteral("reset_after")));
+        QVERIFY(box && box->isChecked());
+        QTest::mouseClick(box, Qt::LeftButton);
+        QVERIFY(!w.document()->config().reset_after);
+        QVERIFY(strip->stepDone());
+        QVERIFY2(strip->status().contains(QStringLiteral("Done")), qPrintable(strip->status()));
+        QTest::mouseClick(strip->nextButton(), Qt::LeftButton);
+        QCOMPARE(strip->step(), 1);
+        QCOMPARE(w.pointedAt(), static_cast<QWidget*>(w.findChild<QDockWidget*>(QStringLiteral("eligibilityDock"))));
+        QVERIFY(!strip->stepDone());
+        QTest::mouseClick(strip->showMeButton(), Qt::LeftButton);
+        QVERIFY(w.document()->config().reset_after);
+        QVERIFY(strip->stepDone());
+        // The last step leads to the next lesson.
+        QCOMPARE(strip->nextButton()->text(), QStringLiteral("Next lesson ▶"));
+        QTest::mouseClick(strip->nextButton(), Qt::LeftButton);
+        QCOMPARE(strip->lesson(), 3);
+        QCOMPARE(strip->step(), 0);
+        if (const QString shots = qEnvironmentVariable("GRUSCOPE_SCREENSHOT_DIR"); !shots.isEmpty()) {
+            QTest::qWait(50);
+            QVERIFY(w.grab().save(shots + QStringLiteral("/lesson.png")));
+        }
+    }
+
+    void everyLessonWalksThroughTheWindow()
+    {
+        QTemporaryDir dir;
+        MainWindowOptions o;
+        o.settingsPath = dir.filePath(QStringLiteral("settings.ini"));
+        o.stateDir = dir.filePath(QStringLiteral("state"));
+        o.restoreLayout = false;
+        MainWindow w(o);
+        w.show();
+        for (int l = 0; l < int(lessons().size()); ++l) {
+            w.startLesson(l);
+            LessonStrip* strip = w.lessonStrip();
+            for (int k = 0; k < int(lessons()[size_t(l)].steps.size()); ++k) {
+                QCOMPARE(strip->step(), k);
+                QVERIFY2(!strip->stepDone(), qPrintable(QStringLiteral("lesson %1 step %2 done before anything").arg(l).arg(k)));
+                if (lessons()[size_t(l)].steps[size_t(k)].view != LessonView::None)
+                    QVERIFY2(w.pointedAt() && w.pointedAt()->isVisible(), qPrintable(QStringLiteral("lesson %1 step %2").arg(l).arg(k)));
+                QTest::mouseClick(strip->showMeButton(), Qt::LeftButton);
+                QVERIFY(strip->stepDone());
+                QVERIFY(w.controller()->waitForIdle());
+                QVERIFY2(w.document()->lastError().isEmpty(), qPrintable(w.document()->lastError()));
+                if (k + 1 < int(lessons()[size_t(l)].steps.size()))
+                    QTest::mouseClick(strip->nextButton(), Qt::LeftButton);
+            }
+        }
+    }
+};
+
+QTEST_MAIN(TstGuiLessons)
+#include "tst_gui_lessons.moc"
