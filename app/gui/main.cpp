@@ -4,11 +4,13 @@
 //                                            bundled sine example
 //   gruscope --screenshot OUT.png [FILE]     open, run, render the whole window to OUT.png, exit (2 when
 //                                            FILE cannot be opened: the window shows why)
-//            [--size 1280x800] [--theme light|dark] [--tab gates|weights|compare|saturation]
-//            [--example NAME] [--step N] [--unit N] [--layer NAME]
+//            [--size 1280x800] [--theme light|dark] [--tab gates|weights|compare|saturation|diff]
+//            [--example NAME] [--step N] [--unit N] [--layer NAME] [--compare-with FILE]
+//            [--lesson N]
 //                                            (the compare view is shown after a comparison)
 #include "main_window.h"
 #include "model/examples.h"
+#include "model/lessons.h"
 #include "model/run_controller.h"
 #include "screenshot.h"
 
@@ -55,7 +57,10 @@ int main(int argc, char** argv)
     QCommandLineOption size(QStringLiteral("size"), QStringLiteral("Window size for --screenshot (default 1280x800)."),
                             QStringLiteral("WxH"), QStringLiteral("1280x800"));
     QCommandLineOption theme(QStringLiteral("theme"), QStringLiteral("light, dark or system."), QStringLiteral("THEME"));
-    QCommandLineOption tab(QStringLiteral("tab"), QStringLiteral("Central view: gates, weights, compare or saturation."),
+    QCommandLineOption compareWith(QStringLiteral("compare-with"),
+                                   QStringLiteral("Compare the weights with a layer of FILE (the Weight diff tab)."), QStringLiteral("FILE"));
+    QCommandLineOption lesson(QStringLiteral("lesson"), QStringLiteral("Open Help ▸ Lessons at lesson N (from 1)."), QStringLiteral("N"));
+    QCommandLineOption tab(QStringLiteral("tab"), QStringLiteral("Central view: gates, weights, compare, saturation or diff."),
                            QStringLiteral("VIEW"));
     QCommandLineOption example(QStringLiteral("example"),
                                QStringLiteral("Open a bundled example: %1.").arg(exampleNames().join(QStringLiteral(", "))),
@@ -66,7 +71,7 @@ int main(int argc, char** argv)
                              QStringLiteral("The GRU to open in a file with several (its name); --screenshot takes the "
                                             "first otherwise."),
                              QStringLiteral("NAME"));
-    cli.addOptions({screenshot, size, theme, tab, example, step, unit, layer});
+    cli.addOptions({screenshot, size, theme, tab, example, step, unit, layer, compareWith, lesson});
     cli.process(app);
 
     const bool shot = cli.isSet(screenshot);
@@ -142,11 +147,22 @@ int main(int argc, char** argv)
     if (cli.isSet(tab)) {
         const QString t = cli.value(tab).toLower();
         const QStringList tabs{QStringLiteral("gates"), QStringLiteral("weights"), QStringLiteral("compare"),
-                               QStringLiteral("saturation")}; // in the order of the window's tabs
+                               QStringLiteral("saturation"), QStringLiteral("diff")}; // in the order of the window's tabs
         const int index = int(tabs.indexOf(t));
         if (index < 0)
-            return fail(QStringLiteral("--tab must be gates, weights, compare or saturation, not '%1'").arg(cli.value(tab)));
+            return fail(QStringLiteral("--tab must be gates, weights, compare, saturation or diff, not '%1'").arg(cli.value(tab)));
         window.views()->setCurrentIndex(index);
+    }
+    if (cli.isSet(compareWith) && !window.compareWeightsWith(cli.value(compareWith), &error)) {
+        std::fprintf(stderr, "gruscope: cannot compare with %s: %s\n", qPrintable(cli.value(compareWith)), qPrintable(error));
+        openFailed = true;
+    }
+    if (cli.isSet(lesson)) {
+        bool ok = false;
+        const int n = cli.value(lesson).toInt(&ok);
+        if (!ok || n < 1 || n > int(gsui::lessons().size()))
+            return fail(QStringLiteral("--lesson must be a number from 1 to %1, not '%2'").arg(gsui::lessons().size()).arg(cli.value(lesson)));
+        window.startLesson(n - 1);
     }
     window.controller()->runNow();
     window.controller()->waitForIdle(60000);

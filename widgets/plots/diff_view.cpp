@@ -119,7 +119,10 @@ DiffView::DiffView(Document* doc, QWidget* parent) : QWidget(parent), m_doc(doc)
     layout->addWidget(m_summary);
     layout->addWidget(split, 1);
 
-    connect(m_units, &QListWidget::itemClicked, this, [this](QListWidgetItem* item) { m_doc->setSelectedUnit(item->data(Qt::UserRole).toInt()); });
+    connect(m_units, &QListWidget::itemClicked, this, [this](QListWidgetItem* item) {
+        if (item->data(Qt::UserRole).isValid())
+            m_doc->setSelectedUnit(item->data(Qt::UserRole).toInt());
+    });
     connect(m_doc, &Document::weightsChanged, this, &DiffView::recompute);
     connect(m_doc, &Document::modelReplaced, this, [this] {
         m_other.reset(); // another model: B no longer belongs to it
@@ -193,8 +196,14 @@ void DiffView::recompute()
     }
     m_blocks->resizeColumnsToContents();
     for (const UnitChange& u : m_diff->mostChanged) {
+        if (u.norm <= 0)
+            continue; // an unchanged unit is not "most changed"
         auto* item = new QListWidgetItem(tr("unit %1 · ‖Δ‖ %2").arg(u.unit).arg(num(u.norm)), m_units);
         item->setData(Qt::UserRole, int(u.unit));
+    }
+    if (m_units->count() == 0) {
+        auto* none = new QListWidgetItem(tr("no unit's weights changed"), m_units);
+        none->setFlags(Qt::NoItemFlags);
     }
     m_summary->setText(m_diff->identical
                            ? tr("A: the window's model; B: %1. Identical: every weight is the same.").arg(m_label)
