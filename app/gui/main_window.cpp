@@ -10,6 +10,7 @@
 #include "sweep_dialog.h"
 #include "model/engine_qt.h"
 #include "model/examples.h"
+#include "model/chain_navigator.h"
 #include "model/run_controller.h"
 #include "model/weight_editor.h"
 #include "model/session.h"
@@ -46,6 +47,7 @@
 #include <QFileInfo>
 #include <QInputDialog>
 #include <QKeyEvent>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
@@ -159,7 +161,31 @@ void MainWindow::buildPanels()
     m_intro->setObjectName(QStringLiteral("introLine"));
     m_intro->setWordWrap(true);
     m_intro->setTextFormat(Qt::RichText);
-    col->addWidget(m_intro);
+    // Beside the line: for a file with stacked or Bidirectional GRUs, which layer of its model the
+    // views show.
+    m_chain = new ChainNavigator(m_doc, this);
+    m_chainChoice = new QComboBox(central);
+    m_chainChoice->setObjectName(QStringLiteral("layerOfModel"));
+    m_chainLabel = new QLabel(tr("Layer of the model"), central);
+    auto* introRow = new QHBoxLayout;
+    introRow->addWidget(m_intro, 1);
+    introRow->addWidget(m_chainLabel);
+    introRow->addWidget(m_chainChoice);
+    m_chainLabel->setVisible(false);
+    m_chainChoice->setVisible(false);
+    connect(m_chain, &ChainNavigator::changed, this, [this] {
+        const QSignalBlocker block(m_chainChoice);
+        m_chainChoice->clear();
+        m_chainChoice->addItems(m_chain->choices());
+        m_chainChoice->setCurrentIndex(m_chain->current());
+        m_chainChoice->setToolTip(m_chain->summary());
+        m_chainLabel->setToolTip(m_chain->summary());
+        const bool any = !m_chain->choices().isEmpty();
+        m_chainLabel->setVisible(any);
+        m_chainChoice->setVisible(any);
+    });
+    connect(m_chainChoice, &QComboBox::activated, this, [this](int index) { showModelLayer(index); });
+    col->addLayout(introRow);
     // Help ▸ Lessons: above the views, so it stays in sight while the student works elsewhere.
     m_lessons = new LessonStrip(m_doc, central);
     m_lessons->setAutoFillBackground(true);
@@ -444,13 +470,25 @@ bool MainWindow::openFile(const QString& path, QString* error)
     m_opening = true;
     const auto done = qScopeGuard([this] { m_opening = false; });
     std::optional<OpenedFile> opened;
+    std::shared_ptr<const gruscope::LoadedWeightFile> readFile;
+    int chosenLayer = 0;
     try {
         FileOpenHandlers handlers;
         handlers.chooseLayer = chooseLayer ? chooseLayer : [this](const QString& p, const QStringList& labels) {
             return askForLayer(this, p, labels);
         };
         handlers.importInput = [this](const QString& p, QString* why) { return m_input->importFile(p, why); };
-        handlers.readWeights = [this](const QString& p) { return readWeightsWithProgress(this, p); };
+        handlers.readWeights = [this, &readFile](const QString& p) {
+            gruscope::LoadedWeightFile f = readWeightsWithProgress(this, p);
+            readFile = std::make_shared<const gruscope::LoadedWeightFile>(f);
+            return f;
+        };
+        // Which layer was chosen: the model's chain starts from there.
+        const auto ask = handlers.chooseLayer;
+        handlers.chooseLayer = [ask, &chosenLayer](const QString& p, const QStringList& labels) {
+            chosenLayer = ask(p, labels);
+            return chosenLayer;
+        };
         opened = openFileInto(*m_doc, path, handlers);
     } catch (const std::exception& e) {
         const QString msg = errorText(e);
@@ -480,6 +518,7 @@ bool MainWindow::openFile(const QString& path, QString* error)
         m_doc->setModified(false);
     } else if (opened->role == FileRole::Weights) {
         m_sessionPath.clear();
+        m_chain->setFile(readFile, std::max(0, chosenLayer));
     }
     addRecent(path);
     updateTitle();
@@ -738,6 +777,22 @@ void MainWindow::exportData()
 {
     if (Exportable* e = currentExportable())
         exportDataInteractive(this, *e);
+}
+
+bool MainWindow::showModelLayer(int index, QString* error)
+{
+    try {
+        m_chain->show(index);
+    } catch (const std::exception& e) {
+        const QString msg = errorText(e);
+        if (error)
+            *error = msg;
+        m_banner->showMessage(tr("Could not show that layer: %1").arg(msg));
+        return false;
+    }
+    updateTitle();
+    updateIntro();
+    return true;
 }
 
 void MainWindow::startLesson(int lesson)

@@ -15,6 +15,7 @@
 
 #include <functional>
 
+class QComboBox;
 class QFrame;
 
 class QLabel;
@@ -42,6 +43,7 @@ class DiffView;
 class WeightEditor;
 class WhatIfPanel;
 class LessonStrip;
+class ChainNavigator;
 class StepBar;
 class StepBarsPlot;
 class UnitLinesPlot;
@@ -74,6 +76,10 @@ public:
     // Reads the model's weight file again (File ▸ Reload), the same layer without asking; as
     // openFile, a file that no longer opens changes nothing.
     bool reloadWeightFile(QString* error = nullptr);
+    // A file with several GRU layers in one model: show layer `index` of chainNavigator()->choices()
+    // (the views follow, at the same step). False with the reason when a layer before it fails.
+    bool showModelLayer(int index, QString* error = nullptr);
+    ChainNavigator* chainNavigator() const { return m_chain; }
     // Help ▸ Lessons: the lesson strip above the views, from lesson `lesson`'s first step.
     void startLesson(int lesson);
     LessonStrip* lessonStrip() const { return m_lessons; }
@@ -182,6 +188,9 @@ private:
     WeightEditor* m_weightEditor = nullptr;
     WhatIfPanel* m_whatIf = nullptr;
     LessonStrip* m_lessons = nullptr;
+    ChainNavigator* m_chain = nullptr;
+    QComboBox* m_chainChoice = nullptr;
+    QLabel* m_chainLabel = nullptr; // with m_chainChoice, shown for a model of several GRU layers
     QPointer<QWidget> m_pointedAt;
     QFrame* m_outline = nullptr; // drawn around what a lesson step points at
     CompareView* m_compare = nullptr;
