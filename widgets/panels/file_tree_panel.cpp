@@ -4,6 +4,7 @@
 
 #include "gruscope/file_tree.h"
 
+#include <QEvent>
 #include <QFileInfo>
 #include <QHeaderView>
 #include <QJsonDocument>
@@ -93,7 +94,8 @@ FileTreePanel::FileTreePanel(QWidget* parent) : QWidget(parent)
     m_tree->setAlternatingRowColors(true);
     m_tree->setExpandsOnDoubleClick(true);
     m_tree->header()->setStretchLastSection(true);
-    m_tree->setTextElideMode(Qt::ElideMiddle);
+    m_tree->setTextElideMode(Qt::ElideRight);
+    m_tree->setIndentation(14); // deep HDF5 paths in a narrow dock
     auto* col = new QVBoxLayout(page);
     col->setContentsMargins(4, 4, 4, 4);
     col->setSpacing(4);
@@ -108,6 +110,7 @@ FileTreePanel::FileTreePanel(QWidget* parent) : QWidget(parent)
     lay->setContentsMargins(0, 0, 0, 0);
     lay->addWidget(m_stack);
 
+    m_tree->viewport()->installEventFilter(this);
     connect(m_filter, &QLineEdit::textChanged, this, &FileTreePanel::setFilter);
     connect(m_tree, &QTreeWidget::itemClicked, this, [this](QTreeWidgetItem* item) { onItemClicked(item); });
     connect(m_tree, &QTreeWidget::itemActivated, this, [this](QTreeWidgetItem* item) { onItemClicked(item); });
@@ -156,7 +159,6 @@ void FileTreePanel::rebuild()
     const QIcon fileIcon = st->standardIcon(QStyle::SP_FileIcon);
     const QIcon linkIcon = st->standardIcon(QStyle::SP_FileLinkIcon);
     const QIcon archiveIcon = st->standardIcon(QStyle::SP_DriveHDIcon);
-    const QColor dim = palette().color(QPalette::Disabled, QPalette::Text);
 
     // Recursion is bounded: the walk and the reply decoder cap the depth (64).
     auto add = [&](auto&& self, const FileTreeNode& n, QTreeWidgetItem* parent) -> QTreeWidgetItem* {
@@ -167,16 +169,13 @@ void FileTreePanel::rebuild()
         item->setData(NameColumn, kKindRole, int(n.kind));
         if (!n.shape.empty() || n.kind == FileTreeNode::Kind::Dataset)
             item->setText(ShapeColumn, qs(n.shape));
-        if (n.kind == FileTreeNode::Kind::Dataset) {
-            item->setText(TypeColumn, qs(n.dtype));
-        } else {
-            item->setText(TypeColumn, QString::fromLatin1(fileTreeKindName(n.kind)));
-            item->setForeground(TypeColumn, dim);
-        }
+        // The icon tells groups from datasets; the column keeps its room for dtypes.
+        item->setText(TypeColumn, qs(n.dtype));
         item->setText(ValueColumn, qs(n.value));
         if (!n.value.empty())
             item->setToolTip(ValueColumn, qs(n.value));
-        item->setToolTip(NameColumn, qs(n.path));
+        const QString where = QString::fromLatin1(fileTreeKindName(n.kind)) + QStringLiteral(" ") + qs(n.path);
+        item->setToolTip(NameColumn, where);
         switch (n.kind) {
         case FileTreeNode::Kind::Group: item->setIcon(NameColumn, groupIcon); break;
         case FileTreeNode::Kind::Dataset:
@@ -204,11 +203,11 @@ void FileTreePanel::rebuild()
                                                        : worst == Diagnostic::Severity::Warning ? QStyle::SP_MessageBoxWarning
                                                                                                  : QStyle::SP_MessageBoxInformation));
             item->setForeground(NameColumn, severityColour(worst));
-            item->setToolTip(NameColumn, qs(n.path) + QStringLiteral("\n") + lines.join(QLatin1Char('\n')));
+            item->setToolTip(NameColumn, where + QStringLiteral("\n") + lines.join(QLatin1Char('\n')));
         } else if (const int below = problemsBelow(n)) {
             // A hint on the way down to a problem that sits in a collapsed group.
             item->setForeground(NameColumn, severityColour(Diagnostic::Severity::Warning));
-            item->setToolTip(NameColumn, qs(n.path) + QStringLiteral("\n") + tr("%n problem(s) inside", nullptr, below));
+            item->setToolTip(NameColumn, where + QStringLiteral("\n") + (below == 1 ? tr("1 problem inside") : tr("%1 problems inside").arg(below)));
         }
         if (!n.path.empty() && !attr)
             m_items.insert(qs(n.path), item);
@@ -225,19 +224,25 @@ void FileTreePanel::rebuild()
     for (int i = 0; i < int(f.info.layers.size()); ++i) {
         const GruLayerInfo& l = f.info.layers[size_t(i)];
         if (auto* g = itemForPath(qs(l.group)); g && g->text(ValueColumn).isEmpty())
-            g->setText(ValueColumn, tr("GRU layer %1 (%2)").arg(qs(l.name), qs(l.kind)));
+            g->setText(ValueColumn, tr("%1 %2").arg(qs(l.kind), qs(l.name)));
         for (const std::string& t : l.tensors)
             if (auto* item = itemForPath(qs(t))) {
                 const auto role = tensorRole(f.info, t);
                 item->setText(ValueColumn, tr("%1 of %2").arg(roleWords(role->role), qs(l.name)));
+                // Keras 3 names them 0, 1, 2 and Keras 1 W_z, U_z, ...: the role goes beside the
+                // name, where a narrow dock still shows it.
+                if (!item->text(NameColumn).contains(role->role))
+                    item->setText(NameColumn, item->text(NameColumn) + QStringLiteral("  (") + roleWords(role->role) + QStringLiteral(")"));
             }
     }
 
-    QString summary = tr("<b>%1</b> · %2 · %n node(s)", nullptr, int(fileTreeNodeCount(tree)))
+    const int64_t nodes = fileTreeNodeCount(tree);
+    QString summary = tr("<b>%1</b> · %2 · %3")
                           .arg(QFileInfo(qs(f.info.path)).fileName().toHtmlEscaped(),
-                               qs(f.info.formatDetail.empty() ? weightFormatName(f.info.format) : f.info.formatDetail).toHtmlEscaped());
+                               qs(f.info.formatDetail.empty() ? weightFormatName(f.info.format) : f.info.formatDetail).toHtmlEscaped(),
+                               nodes == 1 ? tr("1 node") : tr("%1 nodes").arg(nodes));
     if (tree.omitted)
-        summary += tr(", %n more not listed (limit)", nullptr, int(std::min<int64_t>(tree.omitted, INT_MAX)));
+        summary += tr(", %1 more not listed (limit)").arg(tree.omitted);
     if (!f.treeError.empty())
         summary += QStringLiteral("<br><span style='color:#c03030'>%1</span>").arg(tr("The tree could not be read: %1").arg(qs(f.treeError).toHtmlEscaped()));
     if (!f.info.layers.empty())
@@ -250,13 +255,30 @@ void FileTreePanel::rebuild()
                 top->child(k)->setExpanded(top->childCount() <= 8); // small files open one more level
     markCurrentLayer();
     expandToLayer(m_current);
-    m_tree->resizeColumnToContents(NameColumn);
-    m_tree->setColumnWidth(NameColumn, std::min(m_tree->columnWidth(NameColumn), 260));
-    m_tree->resizeColumnToContents(ShapeColumn);
-    m_tree->resizeColumnToContents(TypeColumn);
-    m_tree->setColumnWidth(TypeColumn, std::min(m_tree->columnWidth(TypeColumn), 110));
+    fitColumns();
     if (!m_filter->text().isEmpty())
         setFilter(m_filter->text());
+}
+
+void FileTreePanel::fitColumns()
+{
+    // A side dock is narrow: whole names matter most (they say what a node is), so they get up
+    // to 70 % of it; shape and dtype what they need; the value the rest, or a scroll away.
+    m_tree->resizeColumnToContents(NameColumn);
+    m_tree->resizeColumnToContents(ShapeColumn);
+    m_tree->resizeColumnToContents(TypeColumn);
+    const int room = std::max(200, m_tree->viewport()->width());
+    m_tree->setColumnWidth(NameColumn, std::min(m_tree->columnWidth(NameColumn), room * 7 / 10));
+    m_tree->setColumnWidth(ShapeColumn, std::min(m_tree->columnWidth(ShapeColumn), room / 4));
+    m_tree->setColumnWidth(TypeColumn, std::min(m_tree->columnWidth(TypeColumn), room / 4));
+}
+
+bool FileTreePanel::eventFilter(QObject* watched, QEvent* event)
+{
+    // The viewport's own resize: the panel's comes before the tree has laid itself out.
+    if (watched == m_tree->viewport() && event->type() == QEvent::Resize && m_file)
+        fitColumns();
+    return QWidget::eventFilter(watched, event);
 }
 
 void FileTreePanel::markCurrentLayer()
@@ -265,23 +287,28 @@ void FileTreePanel::markCurrentLayer()
         return;
     const auto& layers = m_file->info.layers;
     const QBrush shown = QColor(70, 140, 230, 50);
-    for (int i = 0; i < int(layers.size()); ++i) {
-        const bool current = i == m_current;
-        std::vector<std::string> paths = layers[size_t(i)].tensors;
-        paths.push_back(layers[size_t(i)].group);
-        for (const std::string& p : paths)
-            if (auto* item = itemForPath(qs(p))) {
-                QFont font = item->font(NameColumn);
-                font.setBold(current);
-                for (int c = 0; c < m_tree->columnCount(); ++c) {
-                    item->setFont(c, font);
-                    item->setBackground(c, current ? shown : QBrush());
+    // Every layer plain first, then the current one marked: a Bidirectional's two halves share
+    // their group.
+    for (const bool marking : {false, true})
+        for (int i = 0; i < int(layers.size()); ++i) {
+            const bool current = i == m_current;
+            if (marking && !current)
+                continue;
+            std::vector<std::string> paths = layers[size_t(i)].tensors;
+            paths.push_back(layers[size_t(i)].group);
+            for (const std::string& p : paths)
+                if (auto* item = itemForPath(qs(p))) {
+                    QFont font = item->font(NameColumn);
+                    font.setBold(marking);
+                    for (int c = 0; c < m_tree->columnCount(); ++c) {
+                        item->setFont(c, font);
+                        item->setBackground(c, marking ? shown : QBrush());
+                    }
+                    if (p != layers[size_t(i)].group)
+                        item->setToolTip(ValueColumn, current ? tr("Click to show it in the Weights view")
+                                                              : tr("Click to open %1 and show this tensor").arg(qs(layers[size_t(i)].name)));
                 }
-                if (p != layers[size_t(i)].group)
-                    item->setToolTip(ValueColumn, current ? tr("Click to show it in the Weights view")
-                                                          : tr("Click to open %1 and show this tensor").arg(qs(layers[size_t(i)].name)));
-            }
-    }
+        }
 }
 
 void FileTreePanel::expandToLayer(int index)

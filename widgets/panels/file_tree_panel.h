@@ -66,8 +66,12 @@ signals:
     // A tensor of another GRU layer of the file was clicked: its index into info.layers.
     void layerRequested(int index, const QString& role);
 
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
 private:
     void rebuild();
+    void fitColumns();
     void markCurrentLayer();
     void onItemClicked(QTreeWidgetItem* item);
 
