@@ -12,6 +12,8 @@
 #include <QLineEdit>
 #include <QStackedWidget>
 #include <QStyle>
+#include <QToolButton>
+#include <QHBoxLayout>
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
@@ -100,7 +102,17 @@ FileTreePanel::FileTreePanel(QWidget* parent) : QWidget(parent)
     col->setContentsMargins(4, 4, 4, 4);
     col->setSpacing(4);
     col->addWidget(m_summary);
-    col->addWidget(m_filter);
+    // Back to the layer on screen after wandering around a big file.
+    auto* toLayer = new QToolButton(page);
+    toLayer->setObjectName(QStringLiteral("fileTreeToLayer"));
+    toLayer->setText(tr("Current layer"));
+    toLayer->setToolTip(tr("Expand the tree to the layer the window shows"));
+    connect(toLayer, &QToolButton::clicked, this, [this] { expandToLayer(m_current); });
+    auto* row = new QHBoxLayout;
+    row->setSpacing(4);
+    row->addWidget(m_filter, 1);
+    row->addWidget(toLayer);
+    col->addLayout(row);
     col->addWidget(m_tree, 1);
 
     m_stack = new QStackedWidget(this);
