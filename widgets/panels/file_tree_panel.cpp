@@ -44,6 +44,13 @@ int problemsBelow(const FileTreeNode& n)
     return c;
 }
 
+// Tooltip text that came from the file: escaped, since Qt renders anything that looks like HTML
+// as HTML, and a hostile file's attribute could hold markup (images, links).
+QString fromFile(const QString& text)
+{
+    return QStringLiteral("<p style='white-space:pre-wrap'>%1</p>").arg(text.toHtmlEscaped());
+}
+
 QColor severityColour(Diagnostic::Severity s)
 {
     return s == Diagnostic::Severity::Error ? QColor(200, 40, 40) : s == Diagnostic::Severity::Warning ? QColor(190, 110, 0) : QColor(40, 110, 190);
@@ -185,9 +192,9 @@ void FileTreePanel::rebuild()
         item->setText(TypeColumn, qs(n.dtype));
         item->setText(ValueColumn, qs(n.value));
         if (!n.value.empty())
-            item->setToolTip(ValueColumn, qs(n.value));
+            item->setToolTip(ValueColumn, fromFile(qs(n.value)));
         const QString where = QString::fromLatin1(fileTreeKindName(n.kind)) + QStringLiteral(" ") + qs(n.path);
-        item->setToolTip(NameColumn, where);
+        item->setToolTip(NameColumn, fromFile(where));
         switch (n.kind) {
         case FileTreeNode::Kind::Group: item->setIcon(NameColumn, groupIcon); break;
         case FileTreeNode::Kind::Dataset:
@@ -215,11 +222,11 @@ void FileTreePanel::rebuild()
                                                        : worst == Diagnostic::Severity::Warning ? QStyle::SP_MessageBoxWarning
                                                                                                  : QStyle::SP_MessageBoxInformation));
             item->setForeground(NameColumn, severityColour(worst));
-            item->setToolTip(NameColumn, where + QStringLiteral("\n") + lines.join(QLatin1Char('\n')));
+            item->setToolTip(NameColumn, fromFile(where + QStringLiteral("\n") + lines.join(QLatin1Char('\n'))));
         } else if (const int below = problemsBelow(n)) {
             // A hint on the way down to a problem that sits in a collapsed group.
             item->setForeground(NameColumn, severityColour(Diagnostic::Severity::Warning));
-            item->setToolTip(NameColumn, where + QStringLiteral("\n") + (below == 1 ? tr("1 problem inside") : tr("%1 problems inside").arg(below)));
+            item->setToolTip(NameColumn, fromFile(where + QStringLiteral("\n") + (below == 1 ? tr("1 problem inside") : tr("%1 problems inside").arg(below))));
         }
         if (!n.path.empty() && !attr)
             m_items.insert(qs(n.path), item);

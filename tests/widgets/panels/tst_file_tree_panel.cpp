@@ -182,7 +182,7 @@ private slots:
         QTreeWidgetItem* group = panel.itemForPath(QStringLiteral("/model_weights/gru_1"));
         QVERIFY(group);
         for (const Diagnostic& d : node->problems)
-            QVERIFY(group->toolTip(FileTreePanel::NameColumn).contains(QString::fromStdString(d.message)));
+            QVERIFY(group->toolTip(FileTreePanel::NameColumn).contains(QString::fromStdString(d.message).toHtmlEscaped()));
         QVERIFY(!group->icon(FileTreePanel::NameColumn).isNull());
         // The groups above it hint that something is inside; a clean sibling says nothing.
         QVERIFY(group->parent()->toolTip(FileTreePanel::NameColumn).contains(QStringLiteral("inside")));
