@@ -51,6 +51,13 @@ void setupDocks(QMainWindow* w, const DockedPanels& p)
     w->resizeDocks({args, elig}, {420, 330}, Qt::Vertical);
     w->resizeDocks({input, eq}, {400, 350}, Qt::Vertical);
     w->resizeDocks({lines}, {220}, Qt::Vertical);
+    // The file's structure: a third tab beside the equations and the bars, where a tall tree has
+    // room (a new tab group in the left column made the window taller than 900 px).
+    if (p.fileTree) {
+        auto* file = makeDock(w, QObject::tr("File"), QStringLiteral("fileDock"), p.fileTree, false);
+        w->tabifyDockWidget(bars, file);
+        eq->raise();
+    }
 }
 
 void arrangeDocks(QMainWindow* w, const QSize& size)

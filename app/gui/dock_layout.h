@@ -17,10 +17,11 @@ struct DockedPanels {
     QWidget* equations = nullptr;   // "Equations at this step", right, below the input
     QWidget* lines = nullptr;       // "Units over time", under the central views
     QWidget* bars = nullptr;        // "All units at this step", a tab beside the equations
+    QWidget* fileTree = nullptr;    // "File", a tab beside the equations and the bars
 };
 
-// Creates the six docks (argsDock, eligibilityDock, inputDock, equationDock, linesDock, barsDock)
-// around `window`'s central widget. The tall panels scroll inside their docks.
+// Creates the seven docks (argsDock, eligibilityDock, inputDock, equationDock, linesDock, barsDock,
+// fileDock) around `window`'s central widget. The tall panels scroll inside their docks.
 void setupDocks(QMainWindow* window, const DockedPanels& panels);
 
 // For a window of `size`: on wide screens (at least 1600 × 950) the bars sit beside the unit lines

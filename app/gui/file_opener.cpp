@@ -38,9 +38,10 @@ std::optional<OpenedFile> openFileInto(Document& doc, const QString& path, const
         break;
     }
     case FileRole::Weights: {
-        const LoadedWeightFile file = alreadyRead           ? std::move(*alreadyRead)
-                                      : handlers.readWeights ? handlers.readWeights(path)
-                                                             : readWeightFile(path);
+        auto read = std::make_shared<LoadedWeightFile>(alreadyRead           ? std::move(*alreadyRead)
+                                                       : handlers.readWeights ? handlers.readWeights(path)
+                                                                              : readWeightFile(path));
+        const LoadedWeightFile& file = *read;
         const WeightFileInfo& info = file.info;
         if (info.layers.empty())
             throw Error(ErrorCode::Unsupported,
@@ -53,6 +54,8 @@ std::optional<OpenedFile> openFileInto(Document& doc, const QString& path, const
                 return std::nullopt;
         }
         loadLayer(doc, file, index);
+        opened.weightFile = std::move(read);
+        opened.layer = index;
         break;
     }
     case FileRole::Unknown:

@@ -11,6 +11,7 @@
 #include <QStringList>
 
 #include <functional>
+#include <memory>
 #include <optional>
 
 class QWidget;
@@ -30,6 +31,10 @@ struct FileOpenHandlers {
 struct OpenedFile {
     FileRole role = FileRole::Unknown;
     SessionExtras extras; // what a session holds beyond the document (layout, central view)
+    // A weight file: everything read from it (the File panel shows its tree, and another of its
+    // layers loads from it without reading the file again) and the layer put in the document.
+    std::shared_ptr<const gruscope::LoadedWeightFile> weightFile;
+    int layer = -1;
 };
 
 // Opens `path` into `doc`. Throws gruscope::Error naming what is wrong, with the document

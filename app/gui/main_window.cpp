@@ -17,6 +17,7 @@
 #include "panels/args_panel.h"
 #include "panels/eligibility_panel.h"
 #include "panels/equation_view.h"
+#include "panels/file_tree_panel.h"
 #include "panels/input_panel.h"
 #include "panels/step_bar.h"
 #include "panels/what_if_panel.h"
@@ -91,6 +92,7 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent)
         updateTitle();
         updateIntro();
         watchWeightFile();
+        syncFileTree();
     });
     // The weight file changed or vanished on disk after it was read: the window keeps what it
     // read and says so; File ▸ Reload reads it again.
@@ -221,7 +223,13 @@ void MainWindow::buildPanels()
     m_lines = new UnitLinesPlot(m_doc, this);
     m_bars = new StepBarsPlot(m_doc, this);
 
-    setupDocks(this, {m_args, m_eligibility, m_input, m_equations, m_lines, m_bars});
+    m_fileTree = new FileTreePanel(this);
+    connect(m_fileTree, &FileTreePanel::tensorActivated, this, &MainWindow::showTensor);
+    connect(m_fileTree, &FileTreePanel::layerRequested, this, [this](int index, const QString& tensor) {
+        loadLayerOfFile(index, tensor);
+    });
+
+    setupDocks(this, {m_args, m_eligibility, m_input, m_equations, m_lines, m_bars, m_fileTree});
     // What if: a tab beside the equations (its own dock, so saved layouts of older versions load).
     m_weightEditor = new WeightEditor(m_doc, this);
     m_whatIf = new WhatIfPanel(m_doc, m_weightEditor, this);
@@ -470,25 +478,13 @@ bool MainWindow::openFile(const QString& path, QString* error)
     m_opening = true;
     const auto done = qScopeGuard([this] { m_opening = false; });
     std::optional<OpenedFile> opened;
-    std::shared_ptr<const gruscope::LoadedWeightFile> readFile;
-    int chosenLayer = 0;
     try {
         FileOpenHandlers handlers;
         handlers.chooseLayer = chooseLayer ? chooseLayer : [this](const QString& p, const QStringList& labels) {
             return askForLayer(this, p, labels);
         };
         handlers.importInput = [this](const QString& p, QString* why) { return m_input->importFile(p, why); };
-        handlers.readWeights = [this, &readFile](const QString& p) {
-            gruscope::LoadedWeightFile f = readWeightsWithProgress(this, p);
-            readFile = std::make_shared<const gruscope::LoadedWeightFile>(f);
-            return f;
-        };
-        // Which layer was chosen: the model's chain starts from there.
-        const auto ask = handlers.chooseLayer;
-        handlers.chooseLayer = [ask, &chosenLayer](const QString& p, const QStringList& labels) {
-            chosenLayer = ask(p, labels);
-            return chosenLayer;
-        };
+        handlers.readWeights = [this](const QString& p) { return readWeightsWithProgress(this, p); };
         opened = openFileInto(*m_doc, path, handlers);
     } catch (const std::exception& e) {
         const QString msg = errorText(e);
@@ -518,7 +514,12 @@ bool MainWindow::openFile(const QString& path, QString* error)
         m_doc->setModified(false);
     } else if (opened->role == FileRole::Weights) {
         m_sessionPath.clear();
-        m_chain->setFile(readFile, std::max(0, chosenLayer));
+        m_weightFile = opened->weightFile;
+        m_fileTree->setFile(m_weightFile, opened->layer);
+        // A newly opened file shows its structure; the equations are one tab away.
+        if (auto* dock = findChild<QDockWidget*>(QStringLiteral("fileDock")))
+            dock->raise();
+        m_chain->setFile(m_weightFile, std::max(0, opened->layer));
     }
     addRecent(path);
     updateTitle();
@@ -546,6 +547,63 @@ bool MainWindow::reloadWeightFile(QString* error)
     };
     const auto restore = qScopeGuard([this, ask] { chooseLayer = ask; });
     return openFile(origin.path, error);
+}
+
+bool MainWindow::loadLayerOfFile(int index, const QString& tensor)
+{
+    if (!m_weightFile)
+        return false;
+    // A layer of the model's chain comes with the input the model gives it.
+    if (const int choice = m_chain->choiceOfLayer(index); choice >= 0) {
+        if (!showModelLayer(choice))
+            return false;
+    } else {
+        try {
+            loadLayer(*m_doc, *m_weightFile, index); // checked before the document changes
+        } catch (const std::exception& e) {
+            m_banner->showMessage(tr("Could not open that layer: %1 — nothing was changed.").arg(errorText(e)));
+            return false;
+        }
+        m_chain->setFile(m_weightFile, index);
+    }
+    m_banner->hide();
+    updateTitle();
+    updateIntro();
+    if (!tensor.isEmpty())
+        showTensor(tensor);
+    statusBar()->showMessage(tr("Opened %1 from %2").arg(m_doc->origin().layerName, QFileInfo(m_doc->origin().path).fileName()), 5000);
+    return true;
+}
+
+void MainWindow::showTensor(const QString& tensor)
+{
+    // The page is a scroll area around the view (buildPanels).
+    for (int i = 0; i < m_views->count(); ++i)
+        if (m_views->widget(i) == m_weights || m_views->widget(i)->isAncestorOf(m_weights))
+            m_views->setCurrentIndex(i);
+    m_weights->showTensor(tensor);
+}
+
+void MainWindow::syncFileTree()
+{
+    // The tree stays while the model comes from its file (another layer, a config over the same
+    // weights); anything else (an example, a session, another file) takes it away.
+    const ModelOrigin& origin = m_doc->origin();
+    if (!m_weightFile || origin.path != qs(m_weightFile->info.path)) {
+        m_weightFile.reset();
+        m_fileTree->setFile(nullptr);
+        // An empty File tab in front of the equations helps nobody.
+        auto* file = findChild<QDockWidget*>(QStringLiteral("fileDock"));
+        auto* eq = findChild<QDockWidget*>(QStringLiteral("equationDock"));
+        if (file && eq && !file->visibleRegion().isEmpty() && tabifiedDockWidgets(file).contains(eq))
+            eq->raise();
+        return;
+    }
+    int current = -1;
+    for (int i = 0; i < int(m_weightFile->info.layers.size()); ++i)
+        if (qs(m_weightFile->info.layers[size_t(i)].name) == origin.layerName)
+            current = i;
+    m_fileTree->setCurrentLayer(current);
 }
 
 void MainWindow::watchWeightFile()

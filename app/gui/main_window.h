@@ -14,6 +14,7 @@
 #include <QPointer>
 
 #include <functional>
+#include <memory>
 
 class QComboBox;
 class QFrame;
@@ -24,6 +25,10 @@ class QProgressBar;
 class QTabWidget;
 class QToolButton;
 
+namespace gruscope {
+struct LoadedWeightFile;
+}
+
 namespace gsui {
 
 class ArgsPanel;
@@ -33,6 +38,7 @@ class EligibilityPanel;
 class EquationView;
 class ErrorBanner;
 class Exportable;
+class FileTreePanel;
 class FileWatch;
 class SweepDialog;
 class GateHeatmaps;
@@ -115,6 +121,14 @@ public:
     CompareView* compareView() const { return m_compare; }
     StepBar* stepBar() const { return m_stepBar; }
     QTabWidget* views() const { return m_views; }
+    FileTreePanel* fileTreePanel() const { return m_fileTree; }
+    // The weight file the model was last opened from, as read (null for examples, sessions and
+    // configs that replaced it): the File panel's tree, and the other layers without a re-read.
+    const gruscope::LoadedWeightFile* weightFile() const { return m_weightFile.get(); }
+    // Puts another GRU of that file in the document (the File panel's layerRequested) and shows
+    // `tensor` ("kernel", ... or "") in the Weights view. False, with the reason in the banner,
+    // when the layer cannot be loaded.
+    bool loadLayerOfFile(int index, const QString& tensor = {});
     QString bannerText() const;
     QString runStatusText() const;
     // The status line of a published run: the backend that ran (and that auto chose it), its
@@ -147,6 +161,8 @@ private:
     void updateTitle();
     void updateIntro();
     void watchWeightFile(); // the model's weight file, for changes on disk
+    void syncFileTree();    // the File panel follows the document's model
+    void showTensor(const QString& tensor); // in the Weights tab
     void showRunFinished(bool ok, const QString& message);
     void showError(const QString& message);
     bool maybeSave();
@@ -194,6 +210,8 @@ private:
     QPointer<QWidget> m_pointedAt;
     QFrame* m_outline = nullptr; // drawn around what a lesson step points at
     CompareView* m_compare = nullptr;
+    FileTreePanel* m_fileTree = nullptr;
+    std::shared_ptr<const gruscope::LoadedWeightFile> m_weightFile;
     StepBar* m_stepBar = nullptr;
     QTabWidget* m_views = nullptr;
     QLabel* m_intro = nullptr;

@@ -1,5 +1,5 @@
 // Weight files parsed in the gruscope-parse child (gruscope/isolated_parse.h): the child gives the
-// same layers, weights and tree as parsing in process, on every fixture, wild file and fuzzing
+// same layers, weights and tree (as text and as nodes) as parsing in process, on every fixture, wild file and fuzzing
 // regression; files that crash or hang libhdf5 become Errors naming the file and the object; a
 // child that crashes, hangs, floods, lies or is cancelled never takes the caller down; and the
 // reply decoder refuses every malformed reply (each prefix, flipped bytes) without crashing.
@@ -129,6 +129,9 @@ std::string differences(const Outcome& a, const Outcome& b)
     }
     if (a.file->tree != b.file->tree || a.file->treeError != b.file->treeError)
         return "trees differ";
+    // The tree as nodes, with the problems attached: every field of every node.
+    if (!(a.file->fileTree == b.file->fileTree))
+        return "structured trees differ";
     return {};
 }
 

@@ -80,6 +80,14 @@ void ChainNavigator::setFile(std::shared_ptr<const LoadedWeightFile> file, int s
     emit changed();
 }
 
+int ChainNavigator::choiceOfLayer(int layer) const
+{
+    for (size_t i = 0; i < m_choices.size(); ++i)
+        if (m_choices[i].layer == size_t(layer))
+            return int(i);
+    return -1;
+}
+
 void ChainNavigator::show(int index)
 {
     if (!m_file || index < 0 || index >= int(m_choices.size()))

@@ -36,6 +36,9 @@ public:
     // Why the chain ends where it does, and what comes before it (for a tooltip).
     QString summary() const { return m_summary; }
 
+    // The choice that shows layer `layer` of WeightFileInfo::layers, or −1.
+    int choiceOfLayer(int layer) const;
+
     // Shows choice `index`. Throws gruscope::Error (a stage before it cannot run on this input);
     // the document is unchanged then.
     void show(int index);

@@ -145,6 +145,7 @@ WeightsView::WeightsView(Document* doc, QWidget* parent) : QWidget(parent), m_do
         m_whenShown->request();
     };
     connect(doc, &Document::weightsChanged, this, newWeights);
+    connect(doc, &Document::modelReplaced, this, [this] { m_focus.clear(); });
     connect(doc, &Document::modelReplaced, this, newWeights);
     // Diagnostics compare the weights with the arguments (e.g. a bias shape for the other
     // reset_after), so an argument edit re-inspects even when the weights stay.
@@ -527,7 +528,39 @@ void WeightsView::rebuild()
 
     applyTheme();
     placeHighlight();
+    applyFocus();
     m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void WeightsView::showTensor(const QString& tensor)
+{
+    m_focus = tensor;
+    applyFocus();
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void WeightsView::applyFocus()
+{
+    // The heatmap's title gets a marker and bold type; the colours stay the theme's.
+    static const QString marker = QStringLiteral("▶ ");
+    for (const Panel& p : m_panels) {
+        QCPAxis* top = p.rect->axis(QCPAxis::atTop);
+        QString label = top->label();
+        if (label.startsWith(marker))
+            label.remove(0, marker.size());
+        const bool on = p.tensor == m_focus;
+        top->setLabel(on ? marker + label : label);
+        QFont font = top->labelFont();
+        font.setBold(on);
+        top->setLabelFont(font);
+    }
+    // The tensor's bold row in the statistics (its gate blocks follow it).
+    for (int row = 0; row < m_table->rowCount(); ++row)
+        if (const auto* item = m_table->item(row, 0); item && !m_focus.isEmpty() && item->text() == m_focus) {
+            m_table->selectRow(row);
+            m_table->scrollToItem(item);
+            return;
+        }
 }
 
 void WeightsView::buildStats()
@@ -589,6 +622,7 @@ void WeightsView::buildStats()
     m_table->setRowCount(row);
     m_table->resizeColumnsToContents();
     m_table->horizontalHeader()->setStretchLastSection(true);
+    applyFocus();
 
     m_diagnostics->clear();
     for (const Diagnostic& d : m_inspection.diagnostics) {

@@ -56,6 +56,11 @@ public:
     // Histograms: false = one per tensor, true = stacked per gate block (the default).
     bool histogramsByGate() const { return m_byGate; }
     void setHistogramsByGate(bool byGate);
+    // Points at one tensor ("kernel", "recurrent_kernel", "bias"; "" for none), as the File panel
+    // asks when one of the layer's datasets is clicked: its heatmap title is marked and its row in
+    // the statistics table selected. A new model clears it.
+    void showTensor(const QString& tensor);
+    QString shownTensor() const { return m_focus; }
 
     // Exportable
     QCustomPlot* exportPlot() const override
@@ -87,6 +92,7 @@ private:
     void onPlotMouse(QMouseEvent* event, bool press);
     const Panel* panelAt(const QPointF& pos, int64_t* row, int64_t* col) const;
     void applyTheme();
+    void applyFocus(); // showTensor's marks on the current plot and table
 
     Document* m_doc;
     std::shared_ptr<const gruscope::GruWeights> m_weights; // what is drawn (kept alive)
@@ -108,6 +114,7 @@ private:
     int64_t m_nanTotal = 0, m_infTotal = 0;
     int m_highlighted = -1;
     bool m_byGate = true;
+    QString m_focus; // showTensor
     double m_range = 1.0;
 };
 

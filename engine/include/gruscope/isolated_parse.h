@@ -11,6 +11,7 @@
 #pragma once
 
 #include "gruscope/error.h"
+#include "gruscope/file_tree.h"
 #include "gruscope/weightfile.h"
 
 #include <atomic>
@@ -28,7 +29,7 @@ struct ParseOptions {
     double timeoutSeconds = 60;              // wall clock, then the child is killed
     int64_t memoryBytes = int64_t(4) << 30;  // the child's address space (RLIMIT_AS)
     int64_t replyBytes = int64_t(4) << 30;   // the largest reply accepted from the child
-    int treeLines = 2000;                    // lines of describeFileTree kept
+    int treeLines = 2000;                    // lines of describeFileTree (nodes of the tree) kept
     std::string workerPath;                  // "" = found (see findParseWorker)
     const std::atomic<bool>* cancel = nullptr; // set to stop: the child is killed, Error(Cancelled)
 };
@@ -54,6 +55,7 @@ struct LoadedWeightFile {
     WeightFileInfo info;
     std::vector<LoadedLayerWeights> layers; // one per info.layers, same order
     std::vector<std::string> tree;          // describeFileTree
+    FileTree fileTree;                      // the same, as nodes, with info.diagnostics attached
     std::string treeError;                  // why the tree could not be read ("" when it was)
     ParseReport report;
 

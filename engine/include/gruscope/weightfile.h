@@ -35,6 +35,8 @@ struct Diagnostic {
     Severity severity = Severity::Info;
     std::string where;   // path inside the file ("model_weights/gru", "config.json")
     std::string message; // what was expected and what was found
+
+    bool operator==(const Diagnostic&) const = default;
 };
 
 // One GRU as stored: where its tensors are and what arguments it runs with.
@@ -80,7 +82,8 @@ GruWeights readGruWeights(const WeightFileInfo& file, const GruLayerInfo& layer,
 
 // The file's HDF5 tree (or, for a .keras archive, its members and the tree of model.weights.h5):
 // one line per group or dataset, with shapes, dtypes and attributes (long values shortened).
-// At most `maxLines` lines; a final line says how many were left out.
+// At most `maxLines` lines; a final line says how many were left out. The same walk gives the tree
+// as nodes: readFileTree in gruscope/file_tree.h.
 std::vector<std::string> describeFileTree(const std::string& path, int maxLines = 500);
 
 } // namespace gruscope

@@ -5,7 +5,9 @@
 #include "gruscope/isolated_parse.h"
 
 #include "core/json_depth.h"
+#include "tree_wire.h"
 #include "gruscope/error.h"
+#include "gruscope/inspect.h"
 
 #include <nlohmann/json.hpp>
 
@@ -284,6 +286,7 @@ std::string encodeParseReply(const LoadedWeightFile& loaded)
                    {"weights", weights},
                    {"tree", loaded.tree},
                    {"treeError", loaded.treeError},
+                   {"fileTree", detail::fileTreeToWire(loaded.fileTree)},
                    {"childSeconds", loaded.report.childSeconds}};
     return frame(header, data);
 }
@@ -380,6 +383,7 @@ LoadedWeightFile decodeParseReply(const std::string& bytes, const WeightReadLimi
         }
         out.tree = h.at("tree").get<std::vector<std::string>>();
         out.treeError = h.at("treeError").get<std::string>();
+        out.fileTree = detail::fileTreeFromWire(h.at("fileTree"), source);
         out.report.childSeconds = num(h.at("childSeconds"), r);
     } catch (const json::exception& e) {
         r.fail(std::string("header: ") + e.what());
@@ -418,7 +422,20 @@ LoadedWeightFile loadInProcess(const std::string& path, const WeightReadLimits& 
     }
     say("reading the file tree");
     try {
-        out.tree = describeFileTree(path, treeLines);
+        // One walk for both: the lines are printed from the nodes.
+        out.fileTree = readFileTree(path, treeLines);
+        // The problems the window would list, each on the node it names: the file's, each
+        // layer's checks (on its group) and weights that could not be read.
+        std::vector<Diagnostic> problems = out.info.diagnostics;
+        for (size_t i = 0; i < out.info.layers.size(); ++i) {
+            const GruLayerInfo& layer = out.info.layers[i];
+            for (Diagnostic& d : checkLayer(layer, out.info.kerasVersion))
+                problems.push_back(std::move(d));
+            if (!out.layers[i].weights)
+                problems.push_back({Diagnostic::Severity::Error, layer.group, out.layers[i].error});
+        }
+        attachDiagnostics(out.fileTree, problems);
+        out.tree = fileTreeLines(out.fileTree);
     } catch (const Error& e) {
         out.treeError = e.what();
     }

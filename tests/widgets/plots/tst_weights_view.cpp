@@ -290,6 +290,34 @@ private slots:
         QVERIFY(outlineCentres(view.plot(), view.heatmap(QStringLiteral("kernel")), true).empty());
     }
 
+    void showTensorMarksItsHeatmapAndRow()
+    {
+        // The File panel points at one tensor: its heatmap's title is marked and its statistics
+        // row selected; another tensor moves both; a new model clears it.
+        Document doc;
+        loadParity(doc);
+        WeightsView view(&doc);
+        auto title = [&](const char* t) {
+            return view.heatmap(QString::fromLatin1(t))->keyAxis()->axisRect()->axis(QCPAxis::atTop)->label();
+        };
+        auto* table = view.findChild<QTableWidget*>(QStringLiteral("weightStats"));
+        QVERIFY(table);
+        QCOMPARE(view.shownTensor(), QString());
+        QVERIFY(!title("kernel").startsWith(QStringLiteral("▶")));
+        view.showTensor(QStringLiteral("recurrent_kernel"));
+        QCOMPARE(view.shownTensor(), QStringLiteral("recurrent_kernel"));
+        QVERIFY(title("recurrent_kernel").startsWith(QStringLiteral("▶ ")));
+        QVERIFY(!title("kernel").startsWith(QStringLiteral("▶")));
+        QVERIFY(!table->selectedItems().isEmpty());
+        QCOMPARE(table->item(table->selectedItems().first()->row(), 0)->text(), QStringLiteral("recurrent_kernel"));
+        view.showTensor(QStringLiteral("kernel"));
+        QVERIFY(title("kernel").startsWith(QStringLiteral("▶ ")));
+        QVERIFY(!title("recurrent_kernel").startsWith(QStringLiteral("▶")));
+        QCOMPARE(table->item(table->selectedItems().first()->row(), 0)->text(), QStringLiteral("kernel"));
+        loadParity(doc);
+        QCOMPARE(view.shownTensor(), QString());
+    }
+
     void clickingAColumnSelectsItsUnit()
     {
         Document doc;
