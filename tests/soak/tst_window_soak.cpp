@@ -10,6 +10,7 @@
 // GRUSCOPE_SOAK_EDITS (default 3000) and GRUSCOPE_SOAK_SEED (default 1) set the length and the
 // sequence; the summary line gives both, so a failure can be replayed.
 #include "main_window.h"
+#include "../app/gui/window_test_options.h"
 #include "gruscope/config.h"
 #include "model/document.h"
 #include "model/run_controller.h"
@@ -104,10 +105,7 @@ private slots:
         const quint32 seed = quint32(envInt("GRUSCOPE_SOAK_SEED", 1));
         QRandomGenerator rng(seed);
         QTemporaryDir dir;
-        MainWindowOptions o;
-        o.settingsPath = dir.filePath(QStringLiteral("settings.ini"));
-        o.stateDir = dir.filePath(QStringLiteral("state"));
-        o.restoreLayout = false;
+        const MainWindowOptions o = gstest::windowOptions(dir, true);
         MainWindow w(o);
         w.resize(1400, 900);
         w.show();

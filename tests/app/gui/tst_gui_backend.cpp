@@ -5,6 +5,7 @@
 // before the choice existed opens as auto. A GPU run's line, heatmap title and equations say that
 // the gates were rebuilt on the CPU (checked with a published result, so it runs without a GPU).
 #include "main_window.h"
+#include "window_test_options.h"
 #include "model/document.h"
 #include "model/run_controller.h"
 #include "model/run_request.h"
@@ -28,15 +29,7 @@ using namespace gruscope;
 
 namespace {
 
-MainWindowOptions testOptions(const QTemporaryDir& dir)
-{
-    MainWindowOptions o;
-    o.settingsPath = dir.filePath(QStringLiteral("settings.ini"));
-    o.stateDir = dir.filePath(QStringLiteral("state"));
-    o.restoreLayout = false;
-    o.autosave = false;
-    return o;
-}
+MainWindowOptions testOptions(const QTemporaryDir& dir) { return gstest::windowOptions(dir, false); }
 
 BackendSelector* selector(MainWindow& w)
 {

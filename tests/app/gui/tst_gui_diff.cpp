@@ -3,6 +3,7 @@
 // unit) and the overlay of B's run; another shape says why it cannot be compared; a bad file
 // leaves the window as it was.
 #include "main_window.h"
+#include "window_test_options.h"
 #include "model/document.h"
 #include "model/run_controller.h"
 #include "plots/diff_view.h"
@@ -31,10 +32,7 @@ private slots:
     void diffFollowsEditsAndSelectsUnits()
     {
         QTemporaryDir dir;
-        MainWindowOptions o;
-        o.settingsPath = dir.filePath(QStringLiteral("settings.ini"));
-        o.stateDir = dir.filePath(QStringLiteral("state"));
-        o.restoreLayout = false;
+        const MainWindowOptions o = gstest::windowOptions(dir, true);
         MainWindow w(o);
         w.chooseLayer = [](const QString&, const QStringList& labels) { return labels.size() - 1; };
         w.show();

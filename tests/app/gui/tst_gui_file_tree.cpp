@@ -3,6 +3,7 @@
 // GRU of the file loads that layer from what was read (no second read), and an example or a
 // session without a weight file leaves the hint.
 #include "main_window.h"
+#include "window_test_options.h"
 #include "model/document.h"
 #include "panels/file_tree_panel.h"
 #include "plots/weights_view.h"
@@ -22,15 +23,7 @@ using namespace gruscope;
 
 namespace {
 
-MainWindowOptions testOptions(const QTemporaryDir& dir)
-{
-    MainWindowOptions o;
-    o.settingsPath = dir.filePath(QStringLiteral("settings.ini"));
-    o.stateDir = dir.filePath(QStringLiteral("state"));
-    o.restoreLayout = false;
-    o.autosave = false;
-    return o;
-}
+MainWindowOptions testOptions(const QTemporaryDir& dir) { return gstest::windowOptions(dir, false); }
 
 QString weightFile(const char* name) { return QString::fromStdString(gstest::dataPath(std::string("weightfiles/") + name)); }
 

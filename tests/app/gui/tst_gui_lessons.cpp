@@ -3,6 +3,7 @@
 // the arguments, a key), marks it done, and "Show me" does the task. Every lesson is walked.
 #include "lesson_strip.h"
 #include "main_window.h"
+#include "window_test_options.h"
 #include "model/document.h"
 #include "model/run_controller.h"
 #include "panels/args_panel.h"
@@ -24,10 +25,7 @@ private slots:
     void studentDoesTheResetAfterLesson()
     {
         QTemporaryDir dir;
-        MainWindowOptions o;
-        o.settingsPath = dir.filePath(QStringLiteral("settings.ini"));
-        o.stateDir = dir.filePath(QStringLiteral("state"));
-        o.restoreLayout = false;
+        const MainWindowOptions o = gstest::windowOptions(dir, true);
         MainWindow w(o);
         w.resize(1400, 900);
         w.show();
@@ -68,10 +66,7 @@ private slots:
     void everyLessonWalksThroughTheWindow()
     {
         QTemporaryDir dir;
-        MainWindowOptions o;
-        o.settingsPath = dir.filePath(QStringLiteral("settings.ini"));
-        o.stateDir = dir.filePath(QStringLiteral("state"));
-        o.restoreLayout = false;
+        const MainWindowOptions o = gstest::windowOptions(dir, true);
         MainWindow w(o);
         w.show();
         for (int l = 0; l < int(lessons().size()); ++l) {

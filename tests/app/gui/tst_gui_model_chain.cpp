@@ -2,6 +2,7 @@
 // the stepping toolbar; choosing the second layer (through the combo box, as a user does) shows it
 // with the first layer's output as its input, at the same step; a one-GRU file shows no choice.
 #include "main_window.h"
+#include "window_test_options.h"
 #include "model/chain_navigator.h"
 #include "model/document.h"
 #include "model/run_controller.h"
@@ -29,10 +30,7 @@ private slots:
     void stackedModelLayerChoice()
     {
         QTemporaryDir dir;
-        MainWindowOptions o;
-        o.settingsPath = dir.filePath(QStringLiteral("settings.ini"));
-        o.stateDir = dir.filePath(QStringLiteral("state"));
-        o.restoreLayout = false;
+        const MainWindowOptions o = gstest::windowOptions(dir, true);
         MainWindow w(o);
         w.chooseLayer = [](const QString&, const QStringList&) { return 0; };
         w.show();

@@ -2,6 +2,7 @@
 // curve per backend for the chosen (T, B), says why there is no crossover without a GPU, saves
 // the CSV the CLI writes, refuses a bad grid in words, and cancels.
 #include "main_window.h"
+#include "window_test_options.h"
 #include "sweep_dialog.h"
 #include "plots/sweep_view.h"
 
@@ -21,10 +22,7 @@ private slots:
     void sweepsAGridAndShowsIt()
     {
         QTemporaryDir dir;
-        MainWindowOptions o;
-        o.settingsPath = dir.filePath(QStringLiteral("settings.ini"));
-        o.stateDir = dir.filePath(QStringLiteral("state"));
-        o.restoreLayout = false;
+        const MainWindowOptions o = gstest::windowOptions(dir, true);
         MainWindow w(o);
         w.show();
         w.openSweep();

@@ -3,6 +3,7 @@
 // from an edit to the new result at T = 1000, U = 256 is reported (not judged: timings belong to
 // benchmarks, and this machine is shared).
 #include "main_window.h"
+#include "window_test_options.h"
 #include "model/document.h"
 #include "model/run_controller.h"
 #include "model/session.h"
@@ -51,10 +52,7 @@ private slots:
     void editRerunsUndoesAndSaves()
     {
         QTemporaryDir dir;
-        MainWindowOptions o;
-        o.settingsPath = dir.filePath(QStringLiteral("settings.ini"));
-        o.stateDir = dir.filePath(QStringLiteral("state"));
-        o.restoreLayout = false;
+        const MainWindowOptions o = gstest::windowOptions(dir, true);
         MainWindow w(o);
         w.show();
         QVERIFY(w.openExample(QStringLiteral("sine")));
@@ -102,10 +100,7 @@ private slots:
     void editToResultTime()
     {
         QTemporaryDir dir;
-        MainWindowOptions o;
-        o.settingsPath = dir.filePath(QStringLiteral("settings.ini"));
-        o.stateDir = dir.filePath(QStringLiteral("state"));
-        o.restoreLayout = false;
+        const MainWindowOptions o = gstest::windowOptions(dir, true);
         MainWindow w(o);
         w.show();
         QVERIFY(w.openExample(QStringLiteral("sine")));

@@ -4,6 +4,7 @@
 #include "autosave.h"
 #include "limits_dialog.h"
 #include "main_window.h"
+#include "window_test_options.h"
 #include "model/document.h"
 #include "model/limits.h"
 #include "model/run_controller.h"
@@ -48,14 +49,7 @@ using namespace gruscope;
 
 namespace {
 
-MainWindowOptions testOptions(const QTemporaryDir& dir)
-{
-    MainWindowOptions o;
-    o.settingsPath = dir.filePath(QStringLiteral("settings.ini"));
-    o.stateDir = dir.filePath(QStringLiteral("state"));
-    o.restoreLayout = false;
-    return o;
-}
+MainWindowOptions testOptions(const QTemporaryDir& dir) { return gstest::windowOptions(dir, true); }
 
 bool sameBits(const ArrayF& a, const ArrayF& b)
 {
