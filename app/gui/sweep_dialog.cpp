@@ -115,7 +115,7 @@ SweepDialog::SweepDialog(QWidget* parent) : QDialog(parent), m_cancel(std::make_
         } else {
             m_status->setText(error);
         }
-        emit finished();
+        emit sweepFinished();
     });
 }
 

@@ -43,7 +43,7 @@ public:
     void saveCsv(const QString& path) const;
 
 signals:
-    void finished();
+    void sweepFinished(); // its result (or error) is shown
 
 private:
     void setRunning(bool running);

@@ -93,9 +93,9 @@ DiffView::DiffView(Document* doc, QWidget* parent) : QWidget(parent), m_doc(doc)
     }
     oRect->axis(QCPAxis::atBottom)->setLabel(tr("processing step"));
     oRect->axis(QCPAxis::atLeft)->setLabel(tr("h of the unit"));
-    auto* margins = new QCPMarginGroup(m_plot);
+    m_margins = new QCPMarginGroup(m_plot); // owned by the plot
     for (QCPAxisRect* r : {kRect, rRect, oRect})
-        r->setMarginGroup(QCP::msLeft | QCP::msRight, margins);
+        r->setMarginGroup(QCP::msLeft | QCP::msRight, m_margins);
     QCPGraph* a = m_plot->addGraph(oRect->axis(QCPAxis::atBottom), oRect->axis(QCPAxis::atLeft));
     a->setName(tr("A (the window's model)"));
     a->setPen(QPen(QColor(0x1f, 0x77, 0xb4), 2));

@@ -18,6 +18,7 @@
 #include <optional>
 
 class QCPColorMap;
+class QCPMarginGroup;
 class QCustomPlot;
 class QLabel;
 class QListWidget;
@@ -68,6 +69,7 @@ private:
     QCustomPlot* m_plot;
     QCPColorMap* m_kernel = nullptr;
     QCPColorMap* m_recurrent = nullptr;
+    QCPMarginGroup* m_margins = nullptr;
 };
 
 } // namespace gsui

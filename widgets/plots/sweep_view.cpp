@@ -199,14 +199,11 @@ void SweepView::redraw()
     int eligible = 0;
     for (const SweepPoint& p : m_result.points)
         eligible += p.cudnnEligible ? 1 : 0;
+    const QString features = m_result.spec.features > 0 ? QString::number(m_result.spec.features) : tr("U");
+    const QString cancelled = m_result.cancelled ? tr(" · cancelled: the grid is incomplete") : QString();
     m_title->setText(tr("T = %1, B = %2, I = %3 · %4 · Keras would take cuDNN for %5 of %6 points on a GPU machine%7")
-                         .arg(m_T)
-                         .arg(m_B)
-                         .arg(m_result.spec.features > 0 ? QString::number(m_result.spec.features) : tr("U"))
-                         .arg(cross)
-                         .arg(eligible)
-                         .arg(m_result.points.size())
-                         .arg(m_result.cancelled ? tr(" · cancelled: the grid is incomplete") : QString()));
+                         .arg(QString::number(m_T), QString::number(m_B), features, cross, QString::number(eligible),
+                              QString::number(m_result.points.size()), cancelled));
     m_plot->replot();
 }
 
