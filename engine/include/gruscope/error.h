@@ -20,9 +20,14 @@ enum class ErrorCode {
 
 const char* errorCodeName(ErrorCode code) noexcept;
 
+// `text` as valid UTF-8: every byte that does not belong to a well-formed sequence becomes
+// "\xNN". Messages quote bytes from hostile files (a JSON parser's "last read: '…'"); made valid
+// here, they read the same in the window, in JSON output and through the parse child's reply.
+std::string validUtf8(const std::string& text);
+
 class Error : public std::runtime_error {
 public:
-    Error(ErrorCode code, const std::string& message) : std::runtime_error(message), m_code(code) {}
+    Error(ErrorCode code, const std::string& message) : std::runtime_error(validUtf8(message)), m_code(code) {}
     ErrorCode code() const noexcept { return m_code; }
 
 private:
