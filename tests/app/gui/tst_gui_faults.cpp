@@ -125,8 +125,11 @@ private slots:
 
         int inside = 0;
         double last = 0; // the marker the file holds
-        const int n = rounds();
-        for (int round = 0; round < n; ++round) {
+        // At least rounds() kills, and more (up to 60) until 3 have landed inside a write: on a busy
+        // machine fewer kills fall into the short window between a temporary file and its rename.
+        const int minimum = rounds();
+        int n = 0;
+        for (int round = 0; (round < minimum || inside < 3) && round < 60; ++round, ++n) {
             QProcess p;
             // Markers from = 1000·(round + 1) + 1 on: distinct from every earlier round's.
             const int from = 1000 * (round + 1);
@@ -175,7 +178,7 @@ private slots:
         }
         // Kills inside the atomic write (temporary file made, not yet renamed) must have happened
         // often enough for the test to mean something.
-        QVERIFY2(inside * 4 >= n, qPrintable(QStringLiteral("only %1 of %2 kills landed inside a write").arg(inside).arg(n)));
+        QVERIFY2(inside >= 3, qPrintable(QStringLiteral("only %1 of %2 kills landed inside a write").arg(inside).arg(n)));
         // Leftovers do not get in the way of the next write.
         const Ran again = runWriter({QStringLiteral("once"), kind, target, QStringLiteral("7")});
         QVERIFY2(again.exitCode == 0, again.err.constData());
