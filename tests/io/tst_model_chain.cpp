@@ -20,13 +20,6 @@ namespace {
 
 std::string fixture(const std::string& name) { return gstest::dataPath("weightfiles/" + name); }
 
-std::map<std::string, ArrayF> expected(const std::string& name)
-{
-    std::map<std::string, ArrayF> out;
-    for (auto& [k, a] : npy::readNpz(fixture(name + ".expected.npz")))
-        out[k] = a.toFloat();
-    return out;
-}
 
 double maxDiff(const ArrayF& a, const ArrayF& b)
 {
@@ -70,7 +63,7 @@ private slots:
         QFETCH(QString, expectedName);
         QFETCH(QString, first);
         QFETCH(QString, second);
-        auto e = expected(expectedName.toStdString());
+        auto e = gstest::weightfileExpected(expectedName.toStdString());
         ModelChain plan;
         const auto out = runFile(file.toStdString(), e["x"], &plan);
         QCOMPARE(int(plan.stages.size()), 2);
@@ -97,7 +90,7 @@ private slots:
     {
         QFETCH(QString, file);
         QFETCH(QString, expectedName);
-        auto e = expected(expectedName.toStdString());
+        auto e = gstest::weightfileExpected(expectedName.toStdString());
         ModelChain plan;
         const auto out = runFile(file.toStdString(), e["x"], &plan);
         QCOMPARE(int(plan.stages.size()), 1);
@@ -113,7 +106,7 @@ private slots:
 
     void startInTheMiddle()
     {
-        auto e = expected("k3_two_gru");
+        auto e = gstest::weightfileExpected("k3_two_gru");
         ModelChain plan;
         const auto out = runFile("k3_two_gru.keras", e["gru_second__input"], &plan, "gru_second");
         QCOMPARE(int(plan.stages.size()), 1);
@@ -128,7 +121,7 @@ private slots:
     // the first, and the stop says why.
     void weightsOnlyFileChainsInStoredOrder()
     {
-        auto e = expected("k3_two_gru");
+        auto e = gstest::weightfileExpected("k3_two_gru");
         ModelChain plan;
         const auto out = runFile("k3_two_gru.weights.h5", e["x"], &plan);
         QVERIFY(plan.notes.front().find("no model config") != std::string::npos);

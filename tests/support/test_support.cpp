@@ -1,5 +1,7 @@
 #include "test_support.h"
 
+#include "gruscope/npy.h"
+
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -64,6 +66,14 @@ std::string whyNotClose(const gruscope::Array<A>& got, const gruscope::Array<B>&
       << ", expected " << double(expected.data[size_t(worst)]) << " (|diff| "
       << std::abs(double(got.data[size_t(worst)]) - double(expected.data[size_t(worst)])) << ")";
     return s.str();
+}
+
+std::map<std::string, gruscope::ArrayF> weightfileExpected(const std::string& name)
+{
+    std::map<std::string, gruscope::ArrayF> out;
+    for (auto& [k, a] : gruscope::npy::readNpz(dataPath("weightfiles/" + name + ".expected.npz")))
+        out[k] = a.toFloat();
+    return out;
 }
 
 template <class A, class B>

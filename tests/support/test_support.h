@@ -6,6 +6,7 @@
 
 #include <QTest>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,10 @@ std::string indexToString(const gruscope::Shape& shape, int64_t flat);
 // message naming the worst element, its index, both values and the count of bad elements.
 template <class A, class B>
 std::string whyNotClose(const gruscope::Array<A>& got, const gruscope::Array<B>& expected, double atol, double rtol);
+
+// What real Keras computed for a weight-file fixture: every array of
+// tests/data/weightfiles/<name>.expected.npz, as float32, by name.
+std::map<std::string, gruscope::ArrayF> weightfileExpected(const std::string& name);
 
 // Largest |got - expected| (NaN-aware: a NaN mismatch counts as infinity).
 template <class A, class B>

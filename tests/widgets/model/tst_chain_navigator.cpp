@@ -22,13 +22,6 @@ using namespace gruscope;
 
 namespace {
 
-std::map<std::string, ArrayF> expected(const std::string& name)
-{
-    std::map<std::string, ArrayF> out;
-    for (auto& [k, a] : npy::readNpz(gstest::dataPath("weightfiles/" + name + ".expected.npz")))
-        out[k] = a.toFloat();
-    return out;
-}
 
 double maxDiff(const ArrayF& a, const ArrayF& b)
 {
@@ -52,7 +45,7 @@ class TstChainNavigator : public QObject {
 private slots:
     void stackedModelLayerByLayer()
     {
-        auto e = expected("tfk_stacked_two_gru");
+        auto e = gstest::weightfileExpected("tfk_stacked_two_gru");
         const auto file = read("tfk_stacked_two_gru.full.h5");
         Document doc;
         loadLayer(doc, *file, 0);
@@ -84,7 +77,7 @@ private slots:
 
     void bidirectionalOffersBothDirections()
     {
-        auto e = expected("tfk_bidi_concat");
+        auto e = gstest::weightfileExpected("tfk_bidi_concat");
         const auto file = read("tfk_bidi_concat.full.h5");
         Document doc;
         loadLayer(doc, *file, 0);
