@@ -112,12 +112,6 @@ RunResult runCpu(GruLayer& layer, const Made& m, bool trace, int threads)
     return r;
 }
 
-template <class T>
-bool sameBits(const Array<T>& a, const Array<T>& b)
-{
-    return a.shape == b.shape && std::memcmp(a.data.data(), b.data.data(), a.data.size() * sizeof(T)) == 0;
-}
-
 } // namespace
 
 class TstCpuBackend : public QObject {
@@ -178,14 +172,14 @@ private slots:
             const int planned = softmax ? 1 : std::min(threads, 3);
             QVERIFY2(many.threads == planned || many.threads == 1, qPrintable(QString::number(many.threads)));
             m_parallel += many.threads > 1 ? 1 : 0;
-            QVERIFY2(sameBits(one.output, many.output), qPrintable(QStringLiteral("output, %1 threads").arg(threads)));
-            QVERIFY(sameBits(one.state, many.state));
+            QVERIFY2(gstest::sameBits(one.output, many.output), qPrintable(QStringLiteral("output, %1 threads").arg(threads)));
+            QVERIFY(gstest::sameBits(one.state, many.state));
             for (auto [name, a, b] : {std::tuple{"z", &one.trace.z, &many.trace.z}, std::tuple{"r", &one.trace.r, &many.trace.r},
                                       std::tuple{"hh", &one.trace.hh, &many.trace.hh}, std::tuple{"h", &one.trace.h, &many.trace.h},
                                       std::tuple{"preZ", &one.trace.preZ, &many.trace.preZ},
                                       std::tuple{"preR", &one.trace.preR, &many.trace.preR},
                                       std::tuple{"preH", &one.trace.preH, &many.trace.preH}})
-                QVERIFY2(sameBits(*a, *b), name);
+                QVERIFY2(gstest::sameBits(*a, *b), name);
             QVERIFY(one.trace.kept.data == many.trace.kept.data);
         }
 
@@ -210,7 +204,7 @@ private slots:
         std::atomic<int> mismatches{0};
         auto loop = [&](GruLayer& layer, const RunResult& want) {
             for (int i = 0; i < 40; ++i)
-                if (!sameBits(layer.call(m.in, BackendKind::Cpu, none).output, want.output))
+                if (!gstest::sameBits(layer.call(m.in, BackendKind::Cpu, none).output, want.output))
                     ++mismatches;
         };
         std::thread other([&] { loop(b, wantB); });

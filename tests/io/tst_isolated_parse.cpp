@@ -87,12 +87,6 @@ Outcome load(const std::string& path, const ParseOptions& o)
     return out;
 }
 
-bool sameArray(const ArrayF& a, const ArrayF& b)
-{
-    return a.shape == b.shape && a.data.size() == b.data.size() &&
-           (a.data.empty() || std::memcmp(a.data.data(), b.data.data(), a.data.size() * sizeof(float)) == 0);
-}
-
 // Empty when both loads agree on everything the callers use.
 std::string differences(const Outcome& a, const Outcome& b)
 {
@@ -122,9 +116,9 @@ std::string differences(const Outcome& a, const Outcome& b)
         const LoadedLayerWeights &p = a.file->layers[i], &q = b.file->layers[i];
         if (bool(p.weights) != bool(q.weights) || p.error != q.error)
             return "layer " + l.name + ": weights read in one and not the other";
-        if (p.weights && (!sameArray(p.weights->kernel, q.weights->kernel) ||
-                          !sameArray(p.weights->recurrentKernel, q.weights->recurrentKernel) ||
-                          !sameArray(p.weights->bias, q.weights->bias)))
+        if (p.weights && (!gstest::sameBits(p.weights->kernel, q.weights->kernel) ||
+                          !gstest::sameBits(p.weights->recurrentKernel, q.weights->recurrentKernel) ||
+                          !gstest::sameBits(p.weights->bias, q.weights->bias)))
             return "layer " + l.name + ": weights differ";
     }
     if (a.file->tree != b.file->tree || a.file->treeError != b.file->treeError)
@@ -310,9 +304,9 @@ private slots:
             std::ofstream out(copy, std::ios::binary | std::ios::trunc);
             out << "not an HDF5 file any more";
         }
-        QVERIFY(sameArray(f.weights(0).kernel, before.kernel));
+        QVERIFY(gstest::sameBits(f.weights(0).kernel, before.kernel));
         fs::remove(copy);
-        QVERIFY(sameArray(f.weights(0).recurrentKernel, before.recurrentKernel));
+        QVERIFY(gstest::sameBits(f.weights(0).recurrentKernel, before.recurrentKernel));
         QVERIFY(!f.tree.empty());
         // Reopening now says what happened.
         const Outcome again = load(copy, isolated());

@@ -128,15 +128,9 @@ Seen see(const std::string& path, bool inMemory, const WeightReadLimits& limits 
     return s;
 }
 
-bool sameBits(const ArrayF& a, const ArrayF& b)
-{
-    return a.shape == b.shape && a.data.size() == b.data.size() &&
-           std::memcmp(a.data.data(), b.data.data(), a.data.size() * sizeof(float)) == 0;
-}
-
 bool sameWeights(const GruWeights& a, const GruWeights& b)
 {
-    return sameBits(a.kernel, b.kernel) && sameBits(a.recurrentKernel, b.recurrentKernel) && sameBits(a.bias, b.bias);
+    return gstest::sameBits(a.kernel, b.kernel) && gstest::sameBits(a.recurrentKernel, b.recurrentKernel) && gstest::sameBits(a.bias, b.bias);
 }
 
 void compareInfo(const WeightFileInfo& a, const WeightFileInfo& b)

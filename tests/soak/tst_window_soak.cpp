@@ -10,6 +10,7 @@
 // GRUSCOPE_SOAK_EDITS (default 3000) and GRUSCOPE_SOAK_SEED (default 1) set the length and the
 // sequence; the summary line gives both, so a failure can be replayed.
 #include "main_window.h"
+#include "test_support.h"
 #include "../app/gui/window_test_options.h"
 #include "gruscope/config.h"
 #include "model/document.h"
@@ -87,11 +88,6 @@ QList<QWidget*> editors(QWidget* panel)
     return out;
 }
 
-bool sameBits(const gruscope::ArrayF& a, const gruscope::ArrayF& b)
-{
-    return a.shape == b.shape && std::memcmp(a.data.data(), b.data.data(), a.data.size() * sizeof(float)) == 0;
-}
-
 } // namespace
 
 class TstWindowSoak : public QObject {
@@ -145,7 +141,7 @@ private slots:
             // The result is the run of what the window holds now.
             QVERIFY2(r->config == doc->config(), qPrintable(QStringLiteral("edit %1: the result ran another config").arg(edit)));
             QVERIFY2(r->weights == doc->weights(), qPrintable(QStringLiteral("edit %1: the result ran other weights").arg(edit)));
-            QVERIFY2(sameBits(r->x, doc->input()), qPrintable(QStringLiteral("edit %1: the result ran another input").arg(edit)));
+            QVERIFY2(gstest::sameBits(r->x, doc->input()), qPrintable(QStringLiteral("edit %1: the result ran another input").arg(edit)));
             const bool sameMask = r->mask.has_value() == doc->mask().has_value() &&
                                   (!r->mask || (r->mask->shape == doc->mask()->shape && r->mask->data == doc->mask()->data));
             QVERIFY2(sameMask, qPrintable(QStringLiteral("edit %1: the result ran another mask").arg(edit)));

@@ -6,6 +6,7 @@
 
 #include <QTest>
 
+#include <cstring>
 #include <map>
 #include <string>
 #include <vector>
@@ -26,6 +27,15 @@ std::string whyNotClose(const gruscope::Array<A>& got, const gruscope::Array<B>&
 // What real Keras computed for a weight-file fixture: every array of
 // tests/data/weightfiles/<name>.expected.npz, as float32, by name.
 std::map<std::string, gruscope::ArrayF> weightfileExpected(const std::string& name);
+
+// Same shape and the same bytes (NaN payloads and -0 included). An empty array's data() may be
+// null, and memcmp must not be handed null even for zero bytes (UBSan flags it), hence the guard.
+template <class T>
+bool sameBits(const gruscope::Array<T>& a, const gruscope::Array<T>& b)
+{
+    return a.shape == b.shape && a.data.size() == b.data.size() &&
+           (a.data.empty() || std::memcmp(a.data.data(), b.data.data(), a.data.size() * sizeof(T)) == 0);
+}
 
 // Largest |got - expected| (NaN-aware: a NaN mismatch counts as infinity).
 template <class A, class B>

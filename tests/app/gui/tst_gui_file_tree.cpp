@@ -27,12 +27,6 @@ MainWindowOptions testOptions(const QTemporaryDir& dir) { return gstest::windowO
 
 QString weightFile(const char* name) { return QString::fromStdString(gstest::dataPath(std::string("weightfiles/") + name)); }
 
-bool sameBits(const ArrayF& a, const ArrayF& b)
-{
-    return a.shape == b.shape && a.data.size() == b.data.size() &&
-           (a.data.empty() || std::memcmp(a.data.data(), b.data.data(), a.data.size() * sizeof(float)) == 0);
-}
-
 void click(FileTreePanel* panel, const std::string& path)
 {
     QTreeWidgetItem* item = panel->itemForPath(QString::fromStdString(path));
@@ -113,7 +107,7 @@ private slots:
         const LoadedWeightFile* before = w.weightFile();
         click(panel, info.layers[1].tensors[1]);
         QCOMPARE(w.document()->origin().layerName, QString::fromStdString(info.layers[1].name));
-        QVERIFY(sameBits(w.document()->weights()->recurrentKernel, before->weights(1).recurrentKernel));
+        QVERIFY(gstest::sameBits(w.document()->weights()->recurrentKernel, before->weights(1).recurrentKernel));
         QCOMPARE(w.weightFile(), before); // not read again
         QCOMPARE(panel->currentLayer(), 1);
         QVERIFY(panel->itemForPath(QString::fromStdString(info.layers[1].tensors[0]))->font(0).bold());

@@ -3,6 +3,7 @@
 // from an edit to the new result at T = 1000, U = 256 is reported (not judged: timings belong to
 // benchmarks, and this machine is shared).
 #include "main_window.h"
+#include "test_support.h"
 #include "window_test_options.h"
 #include "model/document.h"
 #include "model/run_controller.h"
@@ -26,11 +27,6 @@ using namespace gsui;
 using namespace gruscope;
 
 namespace {
-
-bool sameBits(const ArrayF& a, const ArrayF& b)
-{
-    return a.shape == b.shape && std::memcmp(a.data.data(), b.data.data(), a.data.size() * sizeof(float)) == 0;
-}
 
 QAction* menuAction(MainWindow& w, const QString& menu, const QString& text)
 {
@@ -66,7 +62,7 @@ private slots:
         p->unitBox()->setValue(0);
         QTest::mouseClick(p->holdButton(), Qt::LeftButton);
         QVERIFY(w.controller()->waitForIdle());
-        QVERIFY(!sameBits(doc->result()->result.output, originalOut));
+        QVERIFY(!gstest::sameBits(doc->result()->result.output, originalOut));
         QVERIFY(doc->modified());
         const GruWeights held = *doc->weights();
 
@@ -75,8 +71,8 @@ private slots:
         QVERIFY(undo && undo->isEnabled());
         undo->trigger();
         QVERIFY(w.controller()->waitForIdle());
-        QVERIFY(sameBits(doc->weights()->kernel, original.kernel));
-        QVERIFY(sameBits(doc->result()->result.output, originalOut));
+        QVERIFY(gstest::sameBits(doc->weights()->kernel, original.kernel));
+        QVERIFY(gstest::sameBits(doc->result()->result.output, originalOut));
         QAction* redo = menuAction(w, QStringLiteral("Edit"), QStringLiteral("Redo"));
         QVERIFY(redo && redo->isEnabled());
         redo->trigger();
@@ -87,13 +83,13 @@ private slots:
         const QString weights = dir.filePath(QStringLiteral("held.weights.h5"));
         QVERIFY2(w.saveModelAs(weights, &error), qPrintable(error));
         const WeightFileInfo info = openWeightFile(weights.toStdString());
-        QVERIFY(sameBits(readGruWeights(info, info.layers.at(0)).bias, held.bias));
+        QVERIFY(gstest::sameBits(readGruWeights(info, info.layers.at(0)).bias, held.bias));
         const QString session = dir.filePath(QStringLiteral("held.gruscope.json"));
         QVERIFY2(w.saveSessionAs(session, &error), qPrintable(error));
         Document back;
         loadSession(session, back);
-        QVERIFY(sameBits(back.weights()->bias, held.bias));
-        QVERIFY(sameBits(back.weights()->kernel, held.kernel));
+        QVERIFY(gstest::sameBits(back.weights()->bias, held.bias));
+        QVERIFY(gstest::sameBits(back.weights()->kernel, held.kernel));
     }
 
     // Edit → result at T = 1000, U = 256, B = 1: reported for the note and the README.

@@ -51,12 +51,6 @@ namespace {
 
 MainWindowOptions testOptions(const QTemporaryDir& dir) { return gstest::windowOptions(dir, true); }
 
-bool sameBits(const ArrayF& a, const ArrayF& b)
-{
-    return a.shape == b.shape && a.data.size() == b.data.size() &&
-           std::memcmp(a.data.data(), b.data.data(), a.data.size() * sizeof(float)) == 0;
-}
-
 QString weightFile(const char* name) { return QString::fromStdString(gstest::dataPath(std::string("weightfiles/") + name)); }
 
 } // namespace
@@ -204,7 +198,7 @@ private slots:
         QCOMPARE(w.bannerText().count(name), 1 + why.count(name));
         QCOMPARE(w.document()->config(), config);
         QCOMPARE(w.document()->weights(), weights);
-        QVERIFY(sameBits(w.document()->input(), input));
+        QVERIFY(gstest::sameBits(w.document()->input(), input));
         QVERIFY(w.controller()->waitForIdle());
         QCOMPARE(w.document()->result(), result);
         QCOMPARE(w.windowTitle(), title);
@@ -251,7 +245,7 @@ private slots:
         QVERIFY2(error.contains(words), qPrintable(error));
         QVERIFY2(w.bannerText().contains(words), qPrintable(w.bannerText()));
         QVERIFY(w.document()->modified());
-        QVERIFY(sameBits(w.document()->input(), input));
+        QVERIFY(gstest::sameBits(w.document()->input(), input));
         QCOMPARE(w.document()->weights(), weights);
         QCOMPARE(w.document()->result(), result);
 
@@ -310,7 +304,7 @@ private slots:
         QVERIFY2(w.saveSessionAs(dir.filePath(QStringLiteral("kept.gruscope.json")), &error), qPrintable(error));
         QVERIFY2(w.saveModelAs(dir.filePath(QStringLiteral("kept.weights.h5")), &error), qPrintable(error));
         const WeightFileInfo kept = openWeightFile(dir.filePath(QStringLiteral("kept.weights.h5")).toStdString());
-        QVERIFY(sameBits(readGruWeights(kept, kept.layers.at(0)).kernel, second->kernel));
+        QVERIFY(gstest::sameBits(readGruWeights(kept, kept.layers.at(0)).kernel, second->kernel));
         QVERIFY(!w.reloadWeightFile(&error));
         QVERIFY2(error.contains(QStringLiteral("model.h5")), qPrintable(error));
         QCOMPARE(w.document()->weights(), second);
@@ -340,8 +334,8 @@ private slots:
         for (int i = 0; i < 2; ++i) {
             QVERIFY2(w.openFile(config, &error), qPrintable(error));
             QVERIFY(w.controller()->waitForIdle());
-            QVERIFY(sameBits(w.document()->weights()->kernel, weights->kernel));
-            QVERIFY(sameBits(w.document()->weights()->recurrentKernel, weights->recurrentKernel));
+            QVERIFY(gstest::sameBits(w.document()->weights()->kernel, weights->kernel));
+            QVERIFY(gstest::sameBits(w.document()->weights()->recurrentKernel, weights->recurrentKernel));
             QCOMPARE(w.document()->config().flavor, flavor);
             QVERIFY(w.document()->config().go_backwards);
             QCOMPARE(w.document()->origin().description.count(QStringLiteral("with the arguments of")), 1);
@@ -463,10 +457,10 @@ private slots:
         QVERIFY2(w2.openFile(path, &error), qPrintable(error));
         Document* d = w2.document();
         QCOMPARE(d->config(), config);
-        QVERIFY(sameBits(d->weights()->kernel, weights.kernel));
-        QVERIFY(sameBits(d->weights()->recurrentKernel, weights.recurrentKernel));
-        QVERIFY(sameBits(d->weights()->bias, weights.bias));
-        QVERIFY(sameBits(d->input(), input));
+        QVERIFY(gstest::sameBits(d->weights()->kernel, weights.kernel));
+        QVERIFY(gstest::sameBits(d->weights()->recurrentKernel, weights.recurrentKernel));
+        QVERIFY(gstest::sameBits(d->weights()->bias, weights.bias));
+        QVERIFY(gstest::sameBits(d->input(), input));
         QVERIFY(d->mask().has_value());
         QCOMPARE(int(d->mask()->data[1]), 0);
         QCOMPARE(d->initialStateMode(), InitialStateMode::Random);

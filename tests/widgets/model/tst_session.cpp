@@ -3,6 +3,7 @@
 // flips, truncations, spliced values) in which every damaged file is either read or refused with
 // gruscope::Error — never a crash, never a half-applied document.
 #include "model/document.h"
+#include "test_support.h"
 #include "model/examples.h"
 #include "model/session.h"
 
@@ -21,11 +22,6 @@ using namespace gsui;
 using namespace gruscope;
 
 namespace {
-
-bool sameBits(const ArrayF& a, const ArrayF& b)
-{
-    return a.shape == b.shape && std::memcmp(a.data.data(), b.data.data(), a.data.size() * sizeof(float)) == 0;
-}
 
 // A document with every setting away from its default.
 void populate(Document& d)
@@ -67,9 +63,9 @@ struct Snapshot {
     }
     bool equals(const Document& d) const
     {
-        return config == d.config() && sameBits(weights.kernel, d.weights()->kernel) &&
-               sameBits(weights.recurrentKernel, d.weights()->recurrentKernel) && sameBits(weights.bias, d.weights()->bias) &&
-               sameBits(x, d.input()) && mask.has_value() == d.mask().has_value() &&
+        return config == d.config() && gstest::sameBits(weights.kernel, d.weights()->kernel) &&
+               gstest::sameBits(weights.recurrentKernel, d.weights()->recurrentKernel) && gstest::sameBits(weights.bias, d.weights()->bias) &&
+               gstest::sameBits(x, d.input()) && mask.has_value() == d.mask().has_value() &&
                (!mask || mask->data == d.mask()->data) && mode == d.initialStateMode() && training == d.training() &&
                backend == d.backend();
     }
@@ -110,7 +106,7 @@ private slots:
         SessionExtras back;
         sessionFromJson(json, b, &back);
         QVERIFY(Snapshot(a).equals(b));
-        QVERIFY(sameBits(a.customInitialState(), b.customInitialState()));
+        QVERIFY(gstest::sameBits(a.customInitialState(), b.customInitialState()));
         QCOMPARE(b.dropoutSeed(), uint64_t(77));
         QCOMPARE(QString::fromStdString(b.eligibilityContext().kerasVersion), QStringLiteral("3.8.0"));
         QCOMPARE(b.selectedSample(), 2);

@@ -3,6 +3,7 @@
 // undo and redo back to the exact weights, the column following the selected unit, refused edits
 // said in words, and the history ended by a change from elsewhere.
 #include "model/document.h"
+#include "test_support.h"
 #include "model/examples.h"
 #include "model/weight_editor.h"
 #include "panels/what_if_panel.h"
@@ -21,14 +22,9 @@ using namespace gruscope;
 
 namespace {
 
-bool sameBits(const ArrayF& a, const ArrayF& b)
-{
-    return a.shape == b.shape && std::memcmp(a.data.data(), b.data.data(), a.data.size() * sizeof(float)) == 0;
-}
-
 bool sameWeights(const GruWeights& a, const GruWeights& b)
 {
-    return sameBits(a.kernel, b.kernel) && sameBits(a.recurrentKernel, b.recurrentKernel) && sameBits(a.bias, b.bias);
+    return gstest::sameBits(a.kernel, b.kernel) && gstest::sameBits(a.recurrentKernel, b.recurrentKernel) && gstest::sameBits(a.bias, b.bias);
 }
 
 } // namespace
