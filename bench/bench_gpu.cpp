@@ -12,6 +12,7 @@
 #include "gruscope/device.h"
 #include "gruscope/error.h"
 #include "gruscope/layer.h"
+#include "gruscope/stats.h"
 
 #include <algorithm>
 #include <cmath>
@@ -81,12 +82,6 @@ Problem makeProblem(const BenchShape& s, uint64_t seed)
             std::fill_n(p.in.mask->data.begin() + b * s.T, len(rng), uint8_t(1));
     }
     return p;
-}
-
-double median(std::vector<double> v)
-{
-    std::sort(v.begin(), v.end());
-    return v.empty() ? 0 : v[v.size() / 2];
 }
 
 Timing time(Problem& p, BackendKind kind, const GpuOptions& gpu, int warmups, int runs, const ArrayF* cpuOut)

@@ -17,6 +17,7 @@
 #include "gruscope/cpu_info.h"
 #include "gruscope/error.h"
 #include "gruscope/layer.h"
+#include "gruscope/stats.h"
 #include "gruscope/trace.h"
 #include "gruscope/weights.h"
 
@@ -54,12 +55,6 @@ struct Timing {
     int64_t scratchBytes = 0;
     RunResult last;
 };
-
-double median(std::vector<double> v)
-{
-    std::sort(v.begin(), v.end());
-    return v.empty() ? 0 : v[v.size() / 2];
-}
 
 // Warm-ups, then timed calls; fewer when one call is slow, so a big shape or the float64
 // reference does not hold the bench for minutes.

@@ -11,6 +11,7 @@
 #include "gruscope/layer.h"
 #include "gruscope/model_chain.h"
 #include "gruscope/npy.h"
+#include "gruscope/stats.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -245,8 +246,7 @@ int runCommand(const RunArgs& a)
     if (!a.quiet) {
         for (const auto& n : result.notes)
             printNote(n);
-        std::sort(seconds.begin(), seconds.end());
-        const double median = seconds[seconds.size() / 2];
+        const double medianSeconds = gruscope::median(seconds);
         std::ostringstream o;
         o << "GruScope run\n";
         o << "  config   " << (a.config.empty() ? "from " + a.weights : a.config) << "\n           " << describeConfig(layer.config()) << "\n";
@@ -265,7 +265,7 @@ int runCommand(const RunArgs& a)
         if (in.initialState)
             o << "  h0       " << a.initialState << " " << shapeToString(in.initialState->shape) << "\n";
         o << "  backend  " << result.backend << (a.training ? " (training)" : "") << ", " << a.repeat << " call(s), median "
-          << std::fixed << std::setprecision(3) << median * 1e3 << " ms per call\n";
+          << std::fixed << std::setprecision(3) << medianSeconds * 1e3 << " ms per call\n";
         o.unsetf(std::ios::fixed);
         o << "  output   " << shapeToString(result.output.shape) << "  " << stats(result.output) << "\n";
         o << "  state    " << shapeToString(result.state.shape) << "  " << stats(result.state) << "\n";

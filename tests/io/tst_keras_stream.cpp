@@ -68,21 +68,10 @@ Headers headersOf(const Bytes& zip, const std::string& name)
     throw std::runtime_error("no member " + name);
 }
 
-template <class F>
-std::optional<Error> errorOf(F&& f)
-{
-    try {
-        f();
-    } catch (const Error& e) {
-        return e;
-    }
-    return std::nullopt;
-}
-
 // An Error was thrown, of `code`, starting with `file` and saying `mentions`.
 #define EXPECT_ERROR(call, file, wantCode, mentions)                                                                     \
     do {                                                                                                               \
-        const std::optional<Error> e_ = errorOf([&] { call; });                                                        \
+        const std::optional<Error> e_ = gstest::errorOf([&] { call; });                                                        \
         QVERIFY2(e_.has_value(), "no Error for " #call);                                                              \
         const std::string w_ = e_->what();                                                                             \
         QVERIFY2(e_->code() == (wantCode), qPrintable(QString::fromStdString(w_) + " (" + errorCodeName(e_->code()) + ")")); \

@@ -40,23 +40,12 @@ namespace {
 
 using Bytes = std::vector<std::byte>;
 
-template <class F>
-std::optional<Error> errorOf(F&& f)
-{
-    try {
-        f();
-    } catch (const Error& e) {
-        return e;
-    }
-    return std::nullopt;
-}
-
 std::string g_lastMessage; // the message of the last error GS_EXPECT_ERROR caught
 
 // Runs the statements and checks that they throw gruscope::Error with `code`.
 #define GS_EXPECT_ERROR(wantCode, ...)                                                                                  \
     do {                                                                                                            \
-        const std::optional<Error> gsErr_ = errorOf([&] { __VA_ARGS__; });                                          \
+        const std::optional<Error> gsErr_ = gstest::errorOf([&] { __VA_ARGS__; });                                          \
         QVERIFY2(gsErr_.has_value(), qPrintable(QStringLiteral("expected gruscope::Error(%1), nothing was thrown") \
                                                     .arg(QString::fromLatin1(errorCodeName(wantCode)))));                \
         QVERIFY2(gsErr_->code() == (wantCode), qPrintable(QStringLiteral("expected %1, got %2: %3")                     \
@@ -669,15 +658,15 @@ void TstNpy::truncatedAtEveryByte()
     for (size_t n = 0; n < full.size(); ++n) {
         // An exact-size copy, so that ASan catches any read past the end.
         const Bytes cut(full.begin(), full.begin() + std::ptrdiff_t(n));
-        const std::optional<Error> e = errorOf([&] { parseNpy(cut.data(), cut.size(), "cut.npy"); });
+        const std::optional<Error> e = gstest::errorOf([&] { parseNpy(cut.data(), cut.size(), "cut.npy"); });
         QVERIFY2(e && e->code() == ErrorCode::BadFile, qPrintable(QStringLiteral("cut at %1").arg(n)));
         writeFile(path, cut);
-        const std::optional<Error> e2 = errorOf([&] { readNpy(path); });
+        const std::optional<Error> e2 = gstest::errorOf([&] { readNpy(path); });
         QVERIFY2(e2 && e2->code() == ErrorCode::BadFile, qPrintable(QStringLiteral("file cut at %1").arg(n)));
-        const std::optional<Error> e3 = errorOf([&] { readNpyAsFloat(path); });
+        const std::optional<Error> e3 = gstest::errorOf([&] { readNpyAsFloat(path); });
         QVERIFY2(e3 && e3->code() == ErrorCode::BadFile, qPrintable(QStringLiteral("file cut at %1 (as float)").arg(n)));
     }
-    QVERIFY(!errorOf([&] { parseNpy(full.data(), full.size(), "full.npy"); }));
+    QVERIFY(!gstest::errorOf([&] { parseNpy(full.data(), full.size(), "full.npy"); }));
 }
 
 void TstNpy::truncatedArchives()
@@ -688,7 +677,7 @@ void TstNpy::truncatedArchives()
         const Bytes full = readFile(fixture(name));
         for (size_t n = 0; n < full.size(); ++n) {
             writeFile(path, Bytes(full.begin(), full.begin() + std::ptrdiff_t(n)));
-            const std::optional<Error> e = errorOf([&] { readNpz(path); });
+            const std::optional<Error> e = gstest::errorOf([&] { readNpz(path); });
             QVERIFY2(e && e->code() == ErrorCode::BadFile,
                      qPrintable(QStringLiteral("%1 cut at %2: %3").arg(name).arg(n).arg(e ? e->what() : "no error")));
         }
@@ -709,15 +698,15 @@ void TstNpy::randomBytes()
             const Bytes pre = npyImage("", "", 1 + int(rng() % 3));
             std::copy(pre.begin(), pre.begin() + 8, b.begin());
         }
-        const std::optional<Error> e = errorOf([&] { parseNpy(b.data(), b.size(), "random.npy"); });
+        const std::optional<Error> e = gstest::errorOf([&] { parseNpy(b.data(), b.size(), "random.npy"); });
         QVERIFY(e.has_value()); // random bytes never make a valid image
         if (!withMagic)
             QVERIFY2(e->code() == ErrorCode::BadFile, e->what());
         if (round % 8 == 0) {
             writeFile(path, b);
-            QVERIFY(errorOf([&] { readNpy(path); }));
-            QVERIFY(errorOf([&] { readNpyAsFloat(path); }));
-            const std::optional<Error> z = errorOf([&] { readNpz(path); });
+            QVERIFY(gstest::errorOf([&] { readNpy(path); }));
+            QVERIFY(gstest::errorOf([&] { readNpyAsFloat(path); }));
+            const std::optional<Error> z = gstest::errorOf([&] { readNpz(path); });
             QVERIFY(z.has_value());
             QVERIFY2(z->code() == ErrorCode::BadFile, z->what());
         }
@@ -773,7 +762,7 @@ void TstNpy::archiveSizeLies()
             Bytes b = full;
             QVERIFY(patchUncompressedSize(b, "kernel.npy", lie.adjust));
             writeFile(path, b);
-            const std::optional<Error> e = errorOf([&] { readNpz(path); });
+            const std::optional<Error> e = gstest::errorOf([&] { readNpz(path); });
             QVERIFY2(e.has_value(), qPrintable(QStringLiteral("%1, %2: no error").arg(name, lie.what)));
             QVERIFY2(e->code() == lie.code, qPrintable(QStringLiteral("%1, %2: %3").arg(name, lie.what, e->what())));
             QVERIFY2(std::string(e->what()).find(lie.mentions) != std::string::npos,
@@ -784,7 +773,7 @@ void TstNpy::archiveSizeLies()
         Bytes b = full;
         b[100] = std::byte(uint8_t(b[100]) ^ 0x55);
         writeFile(path, b);
-        const std::optional<Error> e = errorOf([&] { readNpz(path); });
+        const std::optional<Error> e = gstest::errorOf([&] { readNpz(path); });
         QVERIFY2(e && e->code() == ErrorCode::BadFile, name);
     }
 }

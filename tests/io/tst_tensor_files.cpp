@@ -39,17 +39,6 @@ ArrayF npzArray(const std::string& path, const std::string& key)
     throw Error(ErrorCode::BadFile, path + ": no array " + key);
 }
 
-template <class F>
-std::optional<Error> errorOf(F&& f)
-{
-    try {
-        f();
-    } catch (const Error& e) {
-        return e;
-    }
-    return std::nullopt;
-}
-
 // a[:, :, c0:c0+n] of a (B, T, C) array.
 ArrayF columns(const ArrayF& a, int64_t c0, int64_t n)
 {
@@ -329,7 +318,7 @@ private slots:
         WeightReadLimits limits;
         limits.maxElements = 20; // weight_ih is 36 elements
         for (const char* f : {"gru_l1.safetensors", "gru_l1.npz"}) {
-            const auto e = errorOf([&] { openWeightFile(fixture(f), limits); });
+            const auto e = gstest::errorOf([&] { openWeightFile(fixture(f), limits); });
             QVERIFY2(e.has_value(), f);
             QCOMPARE(e->code(), ErrorCode::ResourceLimit);
         }
@@ -358,7 +347,7 @@ private slots:
         QTemporaryDir dir;
         const std::string path = dir.filePath("bad.safetensors").toStdString();
         writeBytes(path, image);
-        const auto e = errorOf([&] { openWeightFile(path); });
+        const auto e = gstest::errorOf([&] { openWeightFile(path); });
         QVERIFY(e.has_value());
         QCOMPARE(e->code(), ErrorCode::BadFile);
         QVERIFY2(std::string(e->what()).find(word) != std::string::npos, e->what());
@@ -472,14 +461,14 @@ private slots:
         QTemporaryDir dir;
         const std::string path = dir.filePath("hostile.safetensors").toStdString();
         writeBytes(path, image);
-        const auto e = errorOf([&] { openWeightFile(path); });
+        const auto e = gstest::errorOf([&] { openWeightFile(path); });
         QVERIFY2(e.has_value(), "no error");
         QVERIFY2(e->code() == ErrorCode::BadFile, e->what());
         QVERIFY2(std::string(e->what()).find(word) != std::string::npos, e->what());
         // Under another name the same bytes are refused too (by content, or as no known format).
         const std::string other = dir.filePath("hostile.bin").toStdString();
         writeBytes(other, image);
-        QVERIFY(errorOf([&] { openWeightFile(other); }).has_value());
+        QVERIFY(gstest::errorOf([&] { openWeightFile(other); }).has_value());
     }
 
     void validSafetensorsCornerCases()
@@ -563,7 +552,7 @@ private slots:
         QTemporaryDir dir;
         const std::string p = dir.filePath("bad.csv").toStdString();
         writeBytes(p, text);
-        const auto e = errorOf([&] { readInputFile(p); });
+        const auto e = gstest::errorOf([&] { readInputFile(p); });
         QVERIFY(e.has_value());
         QCOMPARE(e->code(), ErrorCode::BadFile);
         QVERIFY2(std::string(e->what()).find(word) != std::string::npos, e->what());
@@ -589,16 +578,16 @@ private slots:
         o.npzKey = "mask";
         QCOMPARE(readInputFile(z, o).shape, (Shape{1, 4, 3}));
         o.npzKey = "nope";
-        QVERIFY(errorOf([&] { readInputFile(z, o); }).has_value());
+        QVERIFY(gstest::errorOf([&] { readInputFile(z, o); }).has_value());
         ArrayF x1({5});
         const std::string p1 = dir.filePath("x1.npy").toStdString();
         npy::writeNpy(p1, npy::ref("", x1));
-        const auto e = errorOf([&] { readInputFile(p1); });
+        const auto e = gstest::errorOf([&] { readInputFile(p1); });
         QVERIFY(e.has_value());
         QCOMPARE(e->code(), ErrorCode::ShapeMismatch);
         const std::string fake = dir.filePath("fake.npy").toStdString();
         writeBytes(fake, "1,2\n");
-        QVERIFY(errorOf([&] { readInputFile(fake); }).has_value());
+        QVERIFY(gstest::errorOf([&] { readInputFile(fake); }).has_value());
     }
 };
 

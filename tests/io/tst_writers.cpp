@@ -38,20 +38,9 @@ Q_DECLARE_METATYPE(gruscope::WriteFormat)
 
 namespace {
 
-template <class F>
-std::optional<Error> errorOf(F&& f)
-{
-    try {
-        f();
-    } catch (const Error& e) {
-        return e;
-    }
-    return std::nullopt;
-}
-
 #define GS_EXPECT_ERROR(wantCode, ...)                                                                                  \
     do {                                                                                                                \
-        const std::optional<Error> gsErr_ = errorOf([&] { __VA_ARGS__; });                                              \
+        const std::optional<Error> gsErr_ = gstest::errorOf([&] { __VA_ARGS__; });                                              \
         QVERIFY2(gsErr_.has_value(), "expected gruscope::Error, nothing was thrown");                                   \
         QVERIFY2(gsErr_->code() == (wantCode),                                                                          \
                  qPrintable(QStringLiteral("expected %1, got %2: %3")                                                   \

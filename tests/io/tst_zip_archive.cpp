@@ -122,17 +122,6 @@ void rename(Bytes& zip, const std::string& from, const std::string& to)
     std::memcpy(&zip[h.local + 30], to.data(), to.size());
 }
 
-template <class F>
-std::optional<Error> errorOf(F&& f)
-{
-    try {
-        f();
-    } catch (const Error& e) {
-        return e;
-    }
-    return std::nullopt;
-}
-
 struct Member {
     std::string name;
     Bytes data;
@@ -310,7 +299,7 @@ void TstZipArchive::hostileArchives()
     }
     // Whole and in chunks: both must refuse the archive the same way.
     for (const bool chunked : {false, true}) {
-        const std::optional<Error> e = errorOf([&] {
+        const std::optional<Error> e = gstest::errorOf([&] {
             ZipReader zip = ZipReader::open(file, options);
             for (const ZipMember& m : zip.members()) {
                 if (chunked)
@@ -353,7 +342,7 @@ void TstZipArchive::missingFolderEmptyAndNotZip()
     ZipReadOptions options;
     options.kind = "an .npz file";
     for (const auto& c : cases) {
-        const std::optional<Error> e = errorOf([&] { ZipReader::open(c.file, options); });
+        const std::optional<Error> e = gstest::errorOf([&] { ZipReader::open(c.file, options); });
         QVERIFY2(e && e->code() == ErrorCode::BadFile, c.file.c_str());
         QVERIFY2(std::string(e->what()).find(c.mentions) != std::string::npos, e->what());
         QVERIFY2(std::string(e->what()).find(c.file) != std::string::npos, e->what());
@@ -461,7 +450,7 @@ void TstZipArchive::failedWriteLeavesOldFile()
             std::fill(out.begin(), out.end(), std::byte{7});
         }, ZipCompression::Deflated);
     };
-    const std::optional<Error> e = errorOf([&] { ZipWriter::write(file, fill); });
+    const std::optional<Error> e = gstest::errorOf([&] { ZipWriter::write(file, fill); });
     QVERIFY(e.has_value());
     QVERIFY2(std::string(e->what()).find(mentions.toStdString()) != std::string::npos, e->what());
     QVERIFY2(how == "fill" || std::string(e->what()).find(file) != std::string::npos, e->what());
@@ -470,7 +459,7 @@ void TstZipArchive::failedWriteLeavesOldFile()
 
     // Without an old file, nothing is left.
     fs::remove(file);
-    QVERIFY(errorOf([&] { ZipWriter::write(file, fill); }).has_value());
+    QVERIFY(gstest::errorOf([&] { ZipWriter::write(file, fill); }).has_value());
     QVERIFY(filesIn(dir.path().toStdString()).empty());
 }
 
@@ -501,7 +490,7 @@ void TstZipArchive::everyShippedArchiveOpens()
             if (getU32(head, 0) != 0x04034b50u)
                 continue;
             const std::string file = e.path().string();
-            const std::optional<Error> err = errorOf([&] {
+            const std::optional<Error> err = gstest::errorOf([&] {
                 ZipReader zip = ZipReader::open(file, {});
                 for (const ZipMember& m : zip.members())
                     (void)zip.read(m);

@@ -3,11 +3,13 @@
 #pragma once
 
 #include "gruscope/array.h"
+#include "gruscope/error.h"
 
 #include <QTest>
 
 #include <cstring>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +37,18 @@ bool sameBits(const gruscope::Array<T>& a, const gruscope::Array<T>& b)
 {
     return a.shape == b.shape && a.data.size() == b.data.size() &&
            (a.data.empty() || std::memcmp(a.data.data(), b.data.data(), a.data.size() * sizeof(T)) == 0);
+}
+
+// The gruscope::Error that f() threw, or nothing when it returned. Other exceptions pass through.
+template <class F>
+std::optional<gruscope::Error> errorOf(F&& f)
+{
+    try {
+        f();
+    } catch (const gruscope::Error& e) {
+        return e;
+    }
+    return std::nullopt;
 }
 
 // Largest |got - expected| (NaN-aware: a NaN mismatch counts as infinity).

@@ -5,6 +5,7 @@
 #include "gruscope/compare.h"
 
 #include "gruscope/error.h"
+#include "gruscope/stats.h"
 
 #include <nlohmann/json.hpp>
 
@@ -14,14 +15,6 @@
 
 namespace gruscope {
 namespace {
-
-double median(std::vector<double> v)
-{
-    if (v.empty())
-        return 0;
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-}
 
 // The spacing of float32 values at magnitude v (one ULP there).
 double floatSpacing(double v)

@@ -6,6 +6,7 @@
 #include "gruscope/device.h"
 #include "gruscope/eligibility.h"
 #include "gruscope/error.h"
+#include "gruscope/stats.h"
 #include "gruscope/weights.h"
 
 #include <algorithm>
@@ -18,12 +19,6 @@ namespace gruscope {
 namespace {
 
 bool isGpu(BackendKind k) { return k == BackendKind::Cudnn || k == BackendKind::Cuda; }
-
-double median(std::vector<double> v)
-{
-    std::sort(v.begin(), v.end());
-    return v.empty() ? 0 : v[v.size() / 2];
-}
 
 GruConfig configFor(const SweepSpec& spec, int64_t U)
 {
