@@ -233,6 +233,8 @@ void MainWindow::buildPanels()
     // What if: a tab beside the equations (its own dock, so saved layouts of older versions load).
     m_weightEditor = new WeightEditor(m_doc, this);
     m_whatIf = new WhatIfPanel(m_doc, m_weightEditor, this);
+    // A cell clicked in the Weights view becomes the What if entry, ready to be set.
+    connect(m_weights, &WeightsView::cellPicked, m_whatIf, &WhatIfPanel::pointAt);
     auto* whatIfDock = new QDockWidget(tr("What if"), this);
     whatIfDock->setObjectName(QStringLiteral("whatIfDock"));
     whatIfDock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable | QDockWidget::DockWidgetClosable);

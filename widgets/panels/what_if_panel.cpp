@@ -13,7 +13,9 @@
 #include <QSpinBox>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
+#include <iterator>
 
 namespace gsui {
 
@@ -186,6 +188,19 @@ void WhatIfPanel::apply(const WeightEdit& e, int dragId)
 }
 
 QString WhatIfPanel::whereText() const { return m_where->text(); }
+
+void WhatIfPanel::pointAt(const QString& tensor, int row, int column)
+{
+    static const QLatin1String names[] = {QLatin1String("kernel"), QLatin1String("recurrent_kernel"), QLatin1String("bias")};
+    const auto it = std::find(std::begin(names), std::end(names), tensor);
+    if (it == std::end(names) || row < 0 || column < 0)
+        return;
+    m_tensor->setCurrentIndex(int(it - std::begin(names))); // refresh() sets the row's range for this tensor
+    if (row > m_row->maximum() || column > m_column->maximum())
+        return;
+    m_row->setValue(row);
+    m_column->setValue(column);
+}
 QString WhatIfPanel::errorText() const { return m_error->text(); }
 
 void WhatIfPanel::refresh()

@@ -39,6 +39,10 @@ public:
     QPushButton* undoButton() const { return m_undo; }
     QPushButton* redoButton() const { return m_redo; }
     QString whereText() const;
+
+    // Points the entry at one weight: tensor "kernel", "recurrent_kernel" or "bias", Keras layout
+    // (a cell clicked in the Weights view). Out-of-range cells and other tensors are ignored.
+    void pointAt(const QString& tensor, int row, int column);
     QString errorText() const;
 
 private:

@@ -709,8 +709,10 @@ void WeightsView::onPlotMouse(QMouseEvent* event, bool press)
         return;
     const int64_t g = c / U, j = c % U;
     if (press) {
-        if (event->button() == Qt::LeftButton)
+        if (event->button() == Qt::LeftButton) {
             m_doc->setSelectedUnit(int(j));
+            emit cellPicked(p->tensor, int(r), int(c));
+        }
         return;
     }
     QString rowName;

@@ -71,6 +71,12 @@ public:
     std::vector<ShownData> exportData() const override;
     QString exportTitle() const override { return tr("Weights"); }
 
+signals:
+    // A left click on a heatmap cell: the tensor ("kernel", "recurrent_kernel", "bias") and the
+    // cell's row and column in Keras layout. Sent after the unit is selected in the Document, so
+    // that the What if panel can point its entry at exactly that weight.
+    void cellPicked(const QString& tensor, int row, int column);
+
 protected:
     void changeEvent(QEvent* event) override;
 

@@ -10,16 +10,23 @@
 #include "model/session.h"
 #include "model/weight_editor.h"
 #include "panels/what_if_panel.h"
+#include "plots/weights_view.h"
 
 #include "gruscope/weightfile.h"
 
 #include <QAction>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QScrollArea>
+#include <QTabWidget>
 #include <QMenuBar>
 #include <QPushButton>
 #include <QSpinBox>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <qcustomplot.h>
 
 #include <cstring>
 
@@ -90,6 +97,40 @@ private slots:
         loadSession(session, back);
         QVERIFY(gstest::sameBits(back.weights()->bias, held.bias));
         QVERIFY(gstest::sameBits(back.weights()->kernel, held.kernel));
+    }
+
+    // A weight clicked in the Weights tab becomes the What if entry; setting it changes that weight.
+    void clickedWeightIsTheEntry()
+    {
+        QTemporaryDir dir;
+        MainWindow w(gstest::windowOptions(dir, true));
+        w.resize(1600, 1000);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY(w.openExample(QStringLiteral("sine")));
+        QVERIFY(w.controller()->waitForIdle());
+        Document* doc = w.document();
+        const int U = int(doc->config().units);
+        for (int i = 0; i < w.views()->count(); ++i)
+            if (w.views()->widget(i)->isAncestorOf(w.weightsView()))
+                w.views()->setCurrentIndex(i);
+        QVERIFY(w.weightsView()->isVisible());
+        QCustomPlot* plot = w.weightsView()->plot();
+        plot->replot(); // lays out the axis rects so that coordinates map to pixels
+        QCPColorMap* map = w.weightsView()->heatmap(QStringLiteral("recurrent_kernel"));
+        QVERIFY(map);
+        const QPoint at(int(map->keyAxis()->coordToPixel(2 * U + 1)), int(map->valueAxis()->coordToPixel(2)));
+        QTest::mouseClick(plot, Qt::LeftButton, {}, at);
+
+        WhatIfPanel* p = w.whatIfPanel();
+        QCOMPARE(doc->selectedUnit(), 1);
+        QCOMPARE(p->tensorChoice()->currentIndex(), 1);
+        QCOMPARE(p->rowBox()->value(), 2);
+        QCOMPARE(p->columnBox()->value(), 2 * U + 1);
+        p->valueBox()->setValue(0.75);
+        QTest::mouseClick(p->setButton(), Qt::LeftButton);
+        QVERIFY(w.controller()->waitForIdle());
+        QCOMPARE(doc->weights()->recurrentKernel.data[size_t(2 * 3 * U + 2 * U + 1)], 0.75f);
     }
 
     // Edit → result at T = 1000, U = 256, B = 1: reported for the note and the README.

@@ -15,6 +15,7 @@
 #include <QSpinBox>
 #include <QTest>
 
+#include <cmath>
 #include <cstring>
 
 using namespace gsui;
@@ -107,6 +108,42 @@ private slots:
         doc.reinitializeWeights(3);
         QCOMPARE(editor.stack()->count(), 0);
         QVERIFY(!panel.undoButton()->isEnabled());
+    }
+
+    // A cell clicked in the Weights view (WeightsView::cellPicked) lands here: tensor, row and
+    // column of the entry, and the weight's current value ready to be changed.
+    void pointAtFillsTheEntry()
+    {
+        Document doc;
+        loadExample(doc, QStringLiteral("parity"));
+        WeightEditor editor(&doc);
+        WhatIfPanel panel(&doc, &editor);
+        panel.show();
+        const int64_t U = doc.config().units, G = 3 * U;
+        QVERIFY(doc.config().reset_after); // a bias of two rows
+
+        panel.pointAt(QStringLiteral("bias"), 1, int(U + 3));
+        QCOMPARE(panel.tensorChoice()->currentIndex(), 2);
+        QCOMPARE(panel.rowBox()->value(), 1);
+        QCOMPARE(panel.columnBox()->value(), int(U + 3));
+        QVERIFY2(panel.whereText().startsWith(QStringLiteral("recurrent bias → r of unit 3")), qPrintable(panel.whereText()));
+        // The box shows 4 decimals; the where line has the value to 6 digits.
+        QVERIFY(std::abs(panel.valueBox()->value() - double(doc.weights()->bias.data[size_t(G + U + 3)])) <= 0.5e-4 + 1e-9);
+
+        panel.pointAt(QStringLiteral("kernel"), 0, int(2 * U));
+        QCOMPARE(panel.tensorChoice()->currentIndex(), 0);
+        QCOMPARE(panel.rowBox()->value(), 0);
+        QCOMPARE(panel.columnBox()->value(), int(2 * U));
+        QVERIFY2(panel.whereText().startsWith(QStringLiteral("input feature 0 → h~ of unit 0")), qPrintable(panel.whereText()));
+
+        // Nothing that is not a cell of this layer moves the row or the column.
+        panel.pointAt(QStringLiteral("kernel"), 0, int(G));
+        panel.pointAt(QStringLiteral("kernel"), 99, 0);
+        panel.pointAt(QStringLiteral("gamma"), 0, 1);
+        panel.pointAt(QStringLiteral("kernel"), -1, 1);
+        QCOMPARE(panel.rowBox()->value(), 0);
+        QCOMPARE(panel.columnBox()->value(), int(2 * U));
+        QCOMPARE(panel.tensorChoice()->currentIndex(), 0);
     }
 
     void noBiasIsSaid()

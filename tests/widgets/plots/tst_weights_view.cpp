@@ -16,6 +16,7 @@
 
 #include <QLabel>
 #include <QListWidget>
+#include <QSignalSpy>
 #include <QTableWidget>
 #include <QTest>
 #include <QToolTip>
@@ -334,14 +335,23 @@ private slots:
             const QPoint at(int(map->keyAxis()->coordToPixel(col)), int(map->valueAxis()->coordToPixel(row)));
             QTest::mouseClick(view.plot(), Qt::LeftButton, {}, at);
         };
+        QSignalSpy picked(&view, &WeightsView::cellPicked);
+        auto lastPick = [&] {
+            const QList<QVariant> a = picked.last();
+            return QStringLiteral("%1[%2, %3]").arg(a.at(0).toString()).arg(a.at(1).toInt()).arg(a.at(2).toInt());
+        };
         doc.setSelectedUnit(0);
         clickCell("recurrent_kernel", U + 4, 1); // r_4
         QCOMPARE(doc.selectedUnit(), 4);
+        QCOMPARE(lastPick(), QStringLiteral("recurrent_kernel[1, %1]").arg(U + 4));
         QCOMPARE(view.highlightedUnit(), 4);
         clickCell("kernel", 2 * U + 1, 0); // h~_1
         QCOMPARE(doc.selectedUnit(), 1);
+        QCOMPARE(lastPick(), QStringLiteral("kernel[0, %1]").arg(2 * U + 1));
         clickCell("bias", 3, 1); // z_3, recurrent bias row
         QCOMPARE(doc.selectedUnit(), 3);
+        QCOMPARE(lastPick(), QStringLiteral("bias[1, 3]"));
+        QCOMPARE(picked.count(), 3);
         QCOMPARE(view.highlightedUnit(), 3);
         // Hovering names the weight, its gate and unit, and its value.
         {
@@ -357,6 +367,7 @@ private slots:
         // A click beside the heatmaps changes nothing.
         QTest::mouseClick(view.plot(), Qt::LeftButton, {}, QPoint(2, 2));
         QCOMPARE(doc.selectedUnit(), 3);
+        QCOMPARE(picked.count(), 3);
 
         // Drawn with everything shown: the clicked cells have their weights' colours.
         verifyCellDrawn(view, view.plot(), view.heatmap(QStringLiteral("recurrent_kernel")), U + 4, 1);
