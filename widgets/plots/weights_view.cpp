@@ -670,12 +670,13 @@ void WeightsView::placeHighlight()
     }
     if (m_highlighted >= 0)
         m_unitLine->setText(tr("Unit %1 outlined: its gates read columns z%1, r%1 and h%1 (= %1, %2, %3) of K, R and the "
-                               "bias; row %1 of R is how h%1 feeds every gate. Click any column to select its unit.")
+                               "bias; row %1 of R is how h%1 feeds every gate. Click a cell to select its unit and make "
+                               "that weight the What if entry.")
                                 .arg(m_highlighted)
                                 .arg(U + m_highlighted)
                                 .arg(2 * U + m_highlighted));
     else
-        m_unitLine->setText(tr("Click a column of a heatmap to select its unit in every view."));
+        m_unitLine->setText(tr("Click a cell of a heatmap to select its unit in every view and make that weight the What if entry."));
 }
 
 const WeightsView::Panel* WeightsView::panelAt(const QPointF& pos, int64_t* row, int64_t* col) const
