@@ -25,9 +25,13 @@ LessonStrip::LessonStrip(Document* doc, QWidget* parent) : QWidget(parent), m_do
     m_showMe = new QPushButton(tr("Show me"), this);
     m_showMe->setToolTip(tr("Do this step's task for me"));
     m_next = new QPushButton(tr("Next ▶"), this);
-    auto* close = new QToolButton(this);
-    close->setText(QStringLiteral("✕"));
-    close->setToolTip(tr("Close the lesson"));
+    m_returnNote = new QLabel(this);
+    m_returnNote->setWordWrap(true);
+    m_returnNote->setStyleSheet(QStringLiteral("font-style: italic;"));
+    m_returnNote->hide();
+    m_close = new QToolButton(this);
+    m_close->setText(QStringLiteral("✕"));
+    m_close->setToolTip(tr("Close the lesson"));
 
     auto* top = new QHBoxLayout;
     top->addWidget(new QLabel(tr("<b>Lesson</b>"), this));
@@ -36,12 +40,13 @@ LessonStrip::LessonStrip(Document* doc, QWidget* parent) : QWidget(parent), m_do
     top->addWidget(m_back);
     top->addWidget(m_showMe);
     top->addWidget(m_next);
-    top->addWidget(close);
+    top->addWidget(m_close);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 4, 6, 4);
     layout->addLayout(top);
     layout->addWidget(m_text);
     layout->addWidget(m_task);
+    layout->addWidget(m_returnNote);
 
     connect(m_choice, &QComboBox::activated, this, &LessonStrip::start);
     connect(m_back, &QPushButton::clicked, this, [this] { goToStep(m_step - 1); });
@@ -55,7 +60,7 @@ LessonStrip::LessonStrip(Document* doc, QWidget* parent) : QWidget(parent), m_do
         lessons()[size_t(m_lesson)].steps[size_t(m_step)].showMe(*m_doc);
         check();
     });
-    connect(close, &QToolButton::clicked, this, [this] {
+    connect(m_close, &QToolButton::clicked, this, [this] {
         hide();
         emit closed();
     });
@@ -64,7 +69,9 @@ LessonStrip::LessonStrip(Document* doc, QWidget* parent) : QWidget(parent), m_do
         connect(m_doc, signal, this, &LessonStrip::check);
     connect(m_doc, &Document::stepChanged, this, &LessonStrip::check);
     connect(m_doc, &Document::unitChanged, this, &LessonStrip::check);
-    start(0);
+    // Only the texts: running the first step's setup here would replace the model of a window
+    // that has not asked for a lesson.
+    showStep();
 }
 
 void LessonStrip::start(int lesson)
@@ -81,12 +88,28 @@ void LessonStrip::goToStep(int step)
     const LessonStep& s = l.steps[size_t(m_step)];
     if (s.setup)
         s.setup(*m_doc);
+    showStep();
+    emit pointAt(s.view);
+}
+
+void LessonStrip::showStep()
+{
+    const Lesson& l = lessons()[size_t(m_lesson)];
+    const LessonStep& s = l.steps[size_t(m_step)];
+    m_choice->setCurrentIndex(m_lesson);
     m_text->setText(s.text);
     m_progress->setText(tr("step %1 of %2").arg(m_step + 1).arg(l.steps.size()));
     m_back->setEnabled(m_step > 0);
-    emit pointAt(s.view);
     check();
 }
+
+void LessonStrip::setReturnNote(const QString& note)
+{
+    m_returnNote->setText(note);
+    m_returnNote->setVisible(!note.isEmpty());
+}
+
+QString LessonStrip::returnNote() const { return m_returnNote->text(); }
 
 bool LessonStrip::stepDone() const { return lessons()[size_t(m_lesson)].steps[size_t(m_step)].done(*m_doc); }
 

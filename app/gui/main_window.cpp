@@ -194,6 +194,7 @@ void MainWindow::buildPanels()
     m_lessons->hide();
     col->addWidget(m_lessons);
     connect(m_lessons, &LessonStrip::pointAt, this, &MainWindow::pointAt);
+    connect(m_lessons, &LessonStrip::closed, this, &MainWindow::endLesson);
     m_banner = new ErrorBanner(central);
     col->addWidget(m_banner);
 
@@ -523,6 +524,7 @@ bool MainWindow::openFile(const QString& path, QString* error)
             dock->raise();
         m_chain->setFile(m_weightFile, std::max(0, opened->layer));
     }
+    forgetLessonReturn();
     addRecent(path);
     updateTitle();
     updateIntro();
@@ -626,6 +628,7 @@ bool MainWindow::openExample(const QString& name, QString* error)
         return false;
     }
     m_sessionPath.clear();
+    forgetLessonReturn();
     const ExampleInfo info = exampleInfo(name);
     statusBar()->showMessage(tr("Opened the bundled example %1").arg(name), 8000);
     updateTitle();
@@ -691,6 +694,7 @@ bool MainWindow::offerRecovery(bool ask)
                 if (!extras.windowState.isEmpty())
                     restoreState(extras.windowState);
                 m_doc->setModified(true);
+                forgetLessonReturn();
                 restored = true;
                 statusBar()->showMessage(tr("Restored the autosaved work"), 8000);
             } catch (const std::exception& e) {
@@ -857,8 +861,68 @@ bool MainWindow::showModelLayer(int index, QString* error)
 
 void MainWindow::startLesson(int lesson)
 {
+    const int n = int(lessons().size());
+    lesson = std::clamp(lesson, 0, n - 1);
+    if (!m_lessons->isVisible()) {
+        BeforeLesson b;
+        b.session = sessionToJson(*m_doc);
+        b.file = m_weightFile;
+        b.sessionPath = m_sessionPath;
+        b.modified = m_doc->modified();
+        const ModelOrigin& o = m_doc->origin();
+        if (m_weightFile)
+            for (int i = 0; i < int(m_weightFile->info.layers.size()); ++i)
+                if (qs(m_weightFile->info.layers[size_t(i)].name) == o.layerName)
+                    b.layer = i;
+        b.name = !m_sessionPath.isEmpty() ? QFileInfo(m_sessionPath).fileName()
+                 : !o.path.isEmpty()      ? QFileInfo(o.path).fileName()
+                                          : o.description;
+        m_beforeLesson = std::move(b);
+    }
+    const ExampleInfo ex = exampleInfo(lessons()[size_t(lesson)].example);
+    m_lessons->setReturnNote(m_beforeLesson ? tr("The lessons work on the bundled example “%1”. Your model (%2) is kept: "
+                                                 "✕ closes the lesson and brings it back, with any unsaved changes.")
+                                                  .arg(ex.title, m_beforeLesson->name)
+                                            : tr("The lessons work on the bundled example “%1”.").arg(ex.title));
     m_lessons->show();
     m_lessons->start(lesson);
+    m_sessionPath.clear(); // the example is not the session file the window had
+    updateTitle();
+    updateIntro();
+    statusBar()->showMessage(tr("Lesson %1 of %2 on the bundled example “%3”").arg(lesson + 1).arg(n).arg(ex.title), 8000);
+}
+
+void MainWindow::endLesson()
+{
+    if (!m_beforeLesson)
+        return;
+    BeforeLesson b = std::move(*m_beforeLesson);
+    m_beforeLesson.reset();
+    // The file first, so that syncFileTree() (on the model's return) finds it and keeps its tree.
+    m_weightFile = b.file;
+    m_fileTree->setFile(m_weightFile, b.layer);
+    try {
+        sessionFromJson(b.session, *m_doc, nullptr, tr("the model from before the lesson"));
+    } catch (const std::exception& e) {
+        showError(errorText(e)); // cannot happen for JSON written a moment ago; said if it does
+        return;
+    }
+    if (m_weightFile)
+        m_chain->setFile(m_weightFile, std::max(0, b.layer));
+    m_sessionPath = b.sessionPath;
+    m_doc->setModified(b.modified);
+    updateTitle();
+    updateIntro();
+    watchWeightFile();
+    statusBar()->showMessage(tr("Back to %1").arg(b.name), 8000);
+}
+
+void MainWindow::forgetLessonReturn()
+{
+    if (!m_beforeLesson)
+        return;
+    m_beforeLesson.reset();
+    m_lessons->setReturnNote(tr("You opened another model: closing the lesson keeps it."));
 }
 
 void MainWindow::pointAt(LessonView view)

@@ -15,6 +15,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 
 class QComboBox;
 class QFrame;
@@ -86,7 +87,9 @@ public:
     // (the views follow, at the same step). False with the reason when a layer before it fails.
     bool showModelLayer(int index, QString* error = nullptr);
     ChainNavigator* chainNavigator() const { return m_chain; }
-    // Help ▸ Lessons: the lesson strip above the views, from lesson `lesson`'s first step.
+    // Help ▸ Lessons: the lesson strip above the views, from lesson `lesson`'s first step. A lesson
+    // loads its bundled example; the model the window had is kept (weights, input, edits, its
+    // file's tree) and comes back when the strip is closed, unless another model was opened since.
     void startLesson(int lesson);
     LessonStrip* lessonStrip() const { return m_lessons; }
     // Shows the view or dock a lesson step is about (and outlines it for a moment).
@@ -162,6 +165,8 @@ private:
     void updateIntro();
     void watchWeightFile(); // the model's weight file, for changes on disk
     void syncFileTree();    // the File panel follows the document's model
+    void endLesson();       // the strip was closed: the model from before the lesson comes back
+    void forgetLessonReturn(); // the user opened another model during a lesson: keep it at the end
     void showTensor(const QString& tensor); // in the Weights tab
     void showRunFinished(bool ok, const QString& message);
     void showError(const QString& message);
@@ -204,6 +209,17 @@ private:
     WeightEditor* m_weightEditor = nullptr;
     WhatIfPanel* m_whatIf = nullptr;
     LessonStrip* m_lessons = nullptr;
+    // The window's model when a lesson started, to come back to (session JSON, the weight file
+    // it was read from, the session file and whether it had unsaved changes).
+    struct BeforeLesson {
+        QByteArray session;
+        std::shared_ptr<const gruscope::LoadedWeightFile> file;
+        int layer = -1;
+        QString sessionPath;
+        bool modified = false;
+        QString name;
+    };
+    std::optional<BeforeLesson> m_beforeLesson;
     ChainNavigator* m_chain = nullptr;
     QComboBox* m_chainChoice = nullptr;
     QLabel* m_chainLabel = nullptr; // with m_chainChoice, shown for a model of several GRU layers

@@ -30,6 +30,8 @@ struct LessonStep {
 struct Lesson {
     QString title;
     std::vector<LessonStep> steps;
+    // The bundled example the first step loads (the window keeps the student's own model aside).
+    QString example = QStringLiteral("sine");
 };
 
 const std::vector<Lesson>& lessons();

@@ -1,12 +1,18 @@
 // Help ▸ Lessons in the window: the strip walks a lesson step by step, points at the view or dock
 // each step is about, notices when the student does the task through the real widgets (a click in
-// the arguments, a key), marks it done, and "Show me" does the task. Every lesson is walked.
+// the arguments, a key), marks it done, and "Show me" does the task. Every lesson is walked. The
+// student's own model (a weight file, edited) comes back when the lesson is closed.
 #include "lesson_strip.h"
 #include "main_window.h"
 #include "window_test_options.h"
 #include "model/document.h"
 #include "model/run_controller.h"
+#include "model/weight_editor.h"
 #include "panels/args_panel.h"
+#include "test_support.h"
+
+#include "gruscope/weight_edits.h"
+#include "gruscope/weightfile.h"
 
 #include <QAbstractButton>
 #include <QDockWidget>
@@ -14,6 +20,7 @@
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QToolButton>
 
 using namespace gsui;
 
@@ -61,6 +68,58 @@ private slots:
             QTest::qWait(50);
             QVERIFY(w.grab().save(shots + QStringLiteral("/lesson.png")));
         }
+    }
+
+    void closingTheLessonBringsTheModelBack()
+    {
+        QTemporaryDir dir;
+        MainWindow w(gstest::windowOptions(dir, true));
+        w.show();
+        const QString path = QString::fromStdString(gstest::dataPath("weightfiles/k3_two_gru.keras"));
+        w.chooseLayer = [](const QString&, const QStringList&) { return 1; }; // the second GRU
+        QString error;
+        QVERIFY2(w.openFile(path, &error), qPrintable(error));
+        QVERIFY(w.controller()->waitForIdle());
+        Document* doc = w.document();
+        const QString layer = doc->origin().layerName;
+        // An unsaved edit: unit 0 held.
+        gruscope::WeightEdit hold;
+        hold.kind = gruscope::WeightEdit::Kind::Hold;
+        hold.unit = 0;
+        w.weightEditor()->apply(hold);
+        QVERIFY(w.controller()->waitForIdle());
+        QVERIFY(doc->modified());
+        const gruscope::GruWeights edited = *doc->weights();
+        const gruscope::ArrayF input = doc->input();
+
+        w.startLesson(0);
+        LessonStrip* strip = w.lessonStrip();
+        QVERIFY(doc->origin().path.isEmpty()); // the lesson's example
+        QVERIFY2(strip->returnNote().contains(QStringLiteral("k3_two_gru.keras")), qPrintable(strip->returnNote()));
+        QVERIFY(!w.weightFile());
+        QTest::mouseClick(strip->showMeButton(), Qt::LeftButton); // the lesson changes its example
+        QVERIFY(w.controller()->waitForIdle());
+
+        QTest::mouseClick(strip->closeButton(), Qt::LeftButton);
+        QVERIFY(!strip->isVisible());
+        QVERIFY(w.controller()->waitForIdle());
+        QCOMPARE(doc->origin().path, path);
+        QCOMPARE(doc->origin().layerName, layer);
+        QVERIFY(doc->modified());
+        QVERIFY(gstest::sameBits(doc->weights()->recurrentKernel, edited.recurrentKernel));
+        QVERIFY(gstest::sameBits(doc->weights()->bias, edited.bias));
+        QVERIFY(gstest::sameBits(doc->input(), input));
+        QVERIFY(w.weightFile()); // the File tree is back, no re-read needed
+        QCOMPARE(QString::fromStdString(w.weightFile()->info.path), path);
+        QVERIFY(doc->lastError().isEmpty());
+
+        // Another model opened during a lesson is what stays when it closes.
+        w.startLesson(1);
+        QVERIFY(w.openExample(QStringLiteral("parity")));
+        QVERIFY2(strip->returnNote().contains(QStringLiteral("keeps it")), qPrintable(strip->returnNote()));
+        QTest::mouseClick(strip->closeButton(), Qt::LeftButton);
+        QVERIFY(w.controller()->waitForIdle());
+        QVERIFY2(doc->origin().description.contains(QStringLiteral("parity"), Qt::CaseInsensitive), qPrintable(doc->origin().description));
     }
 
     void everyLessonWalksThroughTheWindow()

@@ -1,6 +1,7 @@
 // The lessons' content: every step's task is not already done when the step opens (so the check
 // really looks at what the student did), "Show me" does it, and the check then passes.
 #include "model/document.h"
+#include "model/examples.h"
 #include "model/lessons.h"
 
 #include <QTest>
@@ -24,6 +25,9 @@ private slots:
                 QVERIFY2(step.done && step.showMe, qPrintable(where));
                 if (step.setup)
                     step.setup(doc);
+                if (k == 1) // the first step loads the example the window names when the lesson starts
+                    QVERIFY2(doc.origin().description == QStringLiteral("bundled example: %1").arg(exampleInfo(lesson.example).title),
+                             qPrintable(where + ": " + doc.origin().description));
                 QVERIFY2(!step.done(doc), qPrintable(where + ": already done before the student did anything"));
                 step.showMe(doc);
                 QVERIFY2(step.done(doc), qPrintable(where + ": Show me did not do the task"));
