@@ -33,7 +33,13 @@ double fillDelta(QCPColorMap* map, const ArrayF& a, const ArrayF& b)
 {
     const int64_t rows = a.shape.at(0), cols = a.shape.at(1);
     map->data()->setSize(int(cols), int(rows));
-    map->data()->setRange(QCPRange(0, double(cols - 1)), QCPRange(0, double(rows - 1)));
+    // The data range runs over cell centres; one row (a kernel of one input) would make it empty
+    // and QCustomPlot would draw nothing, so it is given its cell's width. The axes show whole
+    // cells: the edge ones are not cut in half.
+    map->data()->setRange(cols > 1 ? QCPRange(0, double(cols - 1)) : QCPRange(-0.5, 0.5),
+                          rows > 1 ? QCPRange(0, double(rows - 1)) : QCPRange(-0.5, 0.5));
+    map->keyAxis()->setRange(-0.5, double(cols) - 0.5);
+    map->valueAxis()->setRange(-0.5, double(rows) - 0.5);
     double most = 0;
     for (int64_t r = 0; r < rows; ++r)
         for (int64_t c = 0; c < cols; ++c) {
@@ -114,7 +120,11 @@ DiffView::DiffView(Document* doc, QWidget* parent) : QWidget(parent), m_doc(doc)
     auto* split = new QSplitter(Qt::Horizontal, this);
     split->addWidget(left);
     split->addWidget(m_plot);
+    split->setStretchFactor(0, 1);
     split->setStretchFactor(1, 2);
+    // The block table needs its five columns readable from the start (a splitter otherwise gives
+    // the left side only what its minimum size asks).
+    split->setSizes({340, 680});
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(m_summary);
     layout->addWidget(split, 1);
@@ -166,18 +176,17 @@ void DiffView::recompute()
     if (!m_other || !a) {
         m_summary->setText(tr("File ▸ Compare weights with… opens a second file (or the same file before your edits) and "
                               "shows how its weights differ from the window's model."));
-        m_kernel->data()->clear();
-        m_recurrent->data()->clear();
-        m_plot->replot();
+        showComparison(false);
         return;
     }
     try {
         m_diff = diffWeights(*a, *m_other, 0.0, 10);
     } catch (const Error& e) {
         m_summary->setText(tr("A: the window's model; B: %1. They cannot be compared: %2").arg(m_label, QString::fromUtf8(e.what())));
-        m_plot->replot();
+        showComparison(false);
         return;
     }
+    showComparison(true);
     int64_t changed = 0, flips = 0, count = 0;
     m_blocks->setRowCount(int(m_diff->blocks.size()));
     for (int row = 0; row < int(m_diff->blocks.size()); ++row) {
@@ -216,9 +225,22 @@ void DiffView::recompute()
     const double edge = most > 0 ? most : 1.0;
     m_kernel->setDataRange(QCPRange(-edge, edge));
     m_recurrent->setDataRange(QCPRange(-edge, edge));
-    m_kernel->rescaleAxes();
-    m_recurrent->rescaleAxes();
     drawOverlay();
+}
+
+void DiffView::showComparison(bool shown)
+{
+    // Without two comparable models the table, the list and the plots would be empty frames with
+    // placeholder axes: the summary line says why instead.
+    if (!shown) {
+        m_kernel->data()->clear();
+        m_recurrent->data()->clear();
+        for (int g = 0; g < m_plot->graphCount(); ++g)
+            m_plot->graph(g)->data()->clear();
+        m_plot->replot();
+    }
+    for (QWidget* w : {static_cast<QWidget*>(m_blocks), static_cast<QWidget*>(m_units), static_cast<QWidget*>(m_plot)})
+        w->setVisible(shown);
 }
 
 void DiffView::runOther()

@@ -40,6 +40,9 @@ public:
     QTableWidget* blockTable() const { return m_blocks; }
     QListWidget* unitList() const { return m_units; }
     QCustomPlot* plot() const { return m_plot; }
+    // The Δ heatmaps (for tests).
+    QCPColorMap* kernelMap() const { return m_kernel; }
+    QCPColorMap* recurrentMap() const { return m_recurrent; }
     // The overlay's curves for the selected unit: A's and B's h over the processing steps.
     std::vector<double> overlayA() const;
     std::vector<double> overlayB() const;
@@ -56,6 +59,7 @@ private:
     void recompute();     // the diff, after A or B changed
     void runOther();      // B on the window's input
     void drawOverlay();
+    void showComparison(bool shown); // the table, the unit list and the plots, or only the summary
 
     Document* m_doc;
     std::shared_ptr<const gruscope::GruWeights> m_other;

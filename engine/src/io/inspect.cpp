@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <string>
+#include <tuple>
 
 namespace gruscope {
 namespace {
@@ -168,12 +170,31 @@ std::vector<Diagnostic> checkLayer(const GruLayerInfo& L, const std::string& ker
 
 WeightDiff diffWeights(const GruWeights& a, const GruWeights& b, double tol, int topUnits)
 {
-    auto same = [](const ArrayF& x, const ArrayF& y) { return x.shape == y.shape; };
-    if (!same(a.kernel, b.kernel) || !same(a.recurrentKernel, b.recurrentKernel) || !same(a.bias, b.bias))
-        throw Error(ErrorCode::ShapeMismatch, "cannot compare weights of different shapes: kernel " + shapeToString(a.kernel.shape) +
-                                                  " vs " + shapeToString(b.kernel.shape) + ", recurrent_kernel " +
-                                                  shapeToString(a.recurrentKernel.shape) + " vs " + shapeToString(b.recurrentKernel.shape) +
-                                                  ", bias " + shapeToString(a.bias.shape) + " vs " + shapeToString(b.bias.shape));
+    // Name only the tensors whose shapes differ (and what the others are), e.g.
+    //   kernel (16, 48) vs (32, 48): 16 vs 32 inputs; recurrent_kernel and bias match
+    std::string differ, match;
+    for (auto [name, x, y] : {std::tuple{"kernel", &a.kernel, &b.kernel}, std::tuple{"recurrent_kernel", &a.recurrentKernel, &b.recurrentKernel},
+                              std::tuple{"bias", &a.bias, &b.bias}}) {
+        std::string& list = x->shape == y->shape ? match : differ;
+        if (x->shape == y->shape) {
+            list += std::string(list.empty() ? "" : " and ") + name;
+            continue;
+        }
+        list += std::string(list.empty() ? "" : ", ") + name + " " + shapeToString(x->shape) + " vs " + shapeToString(y->shape);
+    }
+    if (!differ.empty()) {
+        std::string why;
+        if (a.units() != b.units())
+            why = ": " + std::to_string(a.units()) + " vs " + std::to_string(b.units()) + " units";
+        else if (a.inputSize() != b.inputSize())
+            why = ": " + std::to_string(a.inputSize()) + " vs " + std::to_string(b.inputSize()) + " input features";
+        else if (a.bias.empty() != b.bias.empty())
+            why = std::string(": ") + (a.bias.empty() ? "A" : "B") + " has no bias";
+        else if (a.bias.shape != b.bias.shape)
+            why = ": one bias has reset_after's two rows, the other one";
+        throw Error(ErrorCode::ShapeMismatch, "cannot compare weights of different shapes: " + differ + why +
+                                                  (match.empty() ? "" : "; " + match + (match.find(" and ") != std::string::npos ? " match" : " matches")));
+    }
     WeightDiff d;
     const int64_t U = a.units(), G = 3 * U;
     std::vector<double> unitSq(size_t(U), 0.0);

@@ -8,6 +8,7 @@
 #include "model/run_controller.h"
 #include "plots/diff_view.h"
 
+#include "plot_checks.h"
 #include "test_support.h"
 
 #include <QListWidget>
@@ -28,6 +29,8 @@ class TstGuiDiff : public QObject {
     Q_OBJECT
 private slots:
     void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+
+    void oneInputKernelIsDrawn();
 
     void diffFollowsEditsAndSelectsUnits()
     {
@@ -78,10 +81,11 @@ private slots:
             QVERIFY(w.grab().save(shots + QStringLiteral("/weight-diff.png")));
         }
 
-        // Another shape: said, not compared.
+        // Another shape: said, not compared, and no empty frames shown.
         QVERIFY2(w.compareWeightsWith(weightFile("k3_two_gru.keras"), &error), qPrintable(error));
         QVERIFY2(v->summaryText().contains(QStringLiteral("cannot be compared")), qPrintable(v->summaryText()));
         QVERIFY(!v->diff());
+        QVERIFY(!v->plot()->isVisible() && !v->blockTable()->isVisible() && !v->unitList()->isVisible());
 
         // A file that does not open: the previous comparison stays, the banner says why.
         QVERIFY(!w.compareWeightsWith(dir.filePath(QStringLiteral("missing.h5")), &error));
@@ -89,6 +93,38 @@ private slots:
         QVERIFY(v->hasOther());
     }
 };
+
+// A kernel of one input row (the parity example) against another model of the same shapes: each
+// Δ heatmap has its cells, whole, inside its axes (a single-row map used to be drawn empty).
+void TstGuiDiff::oneInputKernelIsDrawn()
+{
+    QTemporaryDir dir;
+    MainWindow w(gstest::windowOptions(dir, true));
+    w.resize(1400, 900);
+    w.show();
+    QVERIFY(w.openExample(QStringLiteral("parity")));
+    QVERIFY(w.controller()->waitForIdle());
+    QCOMPARE(w.document()->weights()->kernel.shape.at(0), int64_t(1));
+    QString error;
+    const QString other = QStringLiteral(GRUSCOPE_SOURCE_DIR "/resources/examples/masked_sum/model.keras");
+    QVERIFY2(w.compareWeightsWith(other, &error), qPrintable(error));
+    DiffView* v = w.diffView();
+    QVERIFY2(v->diff() && !v->diff()->identical, qPrintable(v->summaryText()));
+    QVERIFY(v->plot()->isVisible());
+    const int64_t G = 3 * w.document()->config().units;
+    for (auto [map, rows] : {std::pair{v->kernelMap(), int64_t(1)}, std::pair{v->recurrentMap(), G / 3}}) {
+        QCOMPARE(map->data()->keySize(), int(G));
+        QCOMPARE(map->data()->valueSize(), int(rows));
+        QVERIFY(map->data()->keyRange().size() > 0 && map->data()->valueRange().size() > 0);
+        QCOMPARE(map->keyAxis()->range().lower, -0.5);
+        QCOMPARE(map->keyAxis()->range().upper, double(G) - 0.5);
+        QCOMPARE(map->valueAxis()->range().lower, -0.5);
+        QCOMPARE(map->valueAxis()->range().upper, double(rows) - 0.5);
+    }
+    // The one row is painted, in its value's colour.
+    gstest::verifyCellDrawn(w, v->plot(), v->kernelMap(), 0, 0);
+    gstest::verifyCellDrawn(w, v->plot(), v->kernelMap(), int(G) - 1, 0);
+}
 
 QTEST_MAIN(TstGuiDiff)
 #include "tst_gui_diff.moc"

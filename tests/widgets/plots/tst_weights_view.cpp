@@ -11,6 +11,7 @@
 #include "gruscope/npy.h"
 
 #include "test_support.h"
+#include "plot_checks.h"
 
 #include <qcustomplot.h>
 
@@ -89,27 +90,6 @@ std::set<std::pair<double, double>> outlineCentres(QCustomPlot* plot, QCPColorMa
             out.insert({(a.x() + b.x()) / 2, (a.y() + b.y()) / 2});
     }
     return out;
-}
-
-// What the screen shows at cell (column, row) of `map` must be the colour its gradient gives that
-// cell's value: the heatmap is not only filled but drawn, on the scale shown.
-void verifyCellDrawn(QWidget& view, QCustomPlot* plot, QCPColorMap* map, int column, int row)
-{
-    QVERIFY(map);
-    plot->replot();
-    const QImage img = view.grab().toImage();
-    const QPoint inPlot(int(map->keyAxis()->coordToPixel(column)), int(map->valueAxis()->coordToPixel(row)));
-    const QPoint at = plot->mapTo(&view, inPlot) * img.devicePixelRatio();
-    QVERIFY2(img.rect().contains(at), qPrintable(QStringLiteral("cell %1,%2 is off the image").arg(column).arg(row)));
-    const QColor got = img.pixelColor(at);
-    const QColor want = QColor::fromRgb(map->gradient().color(map->data()->cell(column, row), map->dataRange()));
-    const int off = std::max({std::abs(got.red() - want.red()), std::abs(got.green() - want.green()),
-                              std::abs(got.blue() - want.blue())});
-    QVERIFY2(off <= 2, qPrintable(QStringLiteral("%1[%2, %3]: drawn %4, the scale says %5")
-                                      .arg(map->name())
-                                      .arg(row)
-                                      .arg(column)
-                                      .arg(got.name(), want.name())));
 }
 
 double barTotal(QCustomPlot* plot, QCPAxisRect* rect)
@@ -370,8 +350,8 @@ private slots:
         QCOMPARE(picked.count(), 3);
 
         // Drawn with everything shown: the clicked cells have their weights' colours.
-        verifyCellDrawn(view, view.plot(), view.heatmap(QStringLiteral("recurrent_kernel")), U + 4, 1);
-        verifyCellDrawn(view, view.plot(), view.heatmap(QStringLiteral("kernel")), 2 * U + 1, 0);
+        gstest::verifyCellDrawn(view, view.plot(), view.heatmap(QStringLiteral("recurrent_kernel")), U + 4, 1);
+        gstest::verifyCellDrawn(view, view.plot(), view.heatmap(QStringLiteral("kernel")), 2 * U + 1, 0);
     }
 
     void biasVariantsRender()
@@ -392,8 +372,8 @@ private slots:
         QCOMPARE(view.heatmap(QStringLiteral("bias"))->data()->valueSize(), 1);
         verifyCells(view.heatmap(QStringLiteral("kernel")), copy.kernel);
         // One bias row, drawn: its first and last cells (the most negative and positive weights).
-        verifyCellDrawn(view, view.plot(), view.heatmap(QStringLiteral("bias")), 0, 0);
-        verifyCellDrawn(view, view.plot(), view.heatmap(QStringLiteral("bias")), 11, 0);
+        gstest::verifyCellDrawn(view, view.plot(), view.heatmap(QStringLiteral("bias")), 0, 0);
+        gstest::verifyCellDrawn(view, view.plot(), view.heatmap(QStringLiteral("bias")), 11, 0);
         doc.setSelectedUnit(1);
         std::set<double> xs;
         for (const auto& [x, y] : outlineCentres(view.plot(), view.heatmap(QStringLiteral("bias")), true))
@@ -410,7 +390,7 @@ private slots:
         QCOMPARE(view.heatmap(QStringLiteral("bias")), nullptr);
         verifyCells(view.heatmap(QStringLiteral("kernel")), copyN.kernel);
         verifyCells(view.heatmap(QStringLiteral("recurrent_kernel")), copyN.recurrentKernel);
-        verifyCellDrawn(view, view.plot(), view.heatmap(QStringLiteral("recurrent_kernel")), 7, 2);
+        gstest::verifyCellDrawn(view, view.plot(), view.heatmap(QStringLiteral("recurrent_kernel")), 7, 2);
         for (const auto& t : view.exportData())
             QVERIFY(t.name != QLatin1String("bias"));
         QCOMPARE(view.plot()->axisRects().size(), 4); // 2 heatmaps + 2 histograms
@@ -440,7 +420,7 @@ private slots:
         QVERIFY(diag->count() > 0);
         view.resize(1000, 750);
         view.show();
-        verifyCellDrawn(view, view.plot(), view.heatmap(QStringLiteral("recurrent_kernel")), 3, 4);
+        gstest::verifyCellDrawn(view, view.plot(), view.heatmap(QStringLiteral("recurrent_kernel")), 3, 4);
     }
 
     void histogramsCountTheFiniteWeights()
@@ -485,7 +465,7 @@ private slots:
         const QImage img = view.grab().toImage();
         const QPoint corner = view.plot()->mapTo(&view, QPoint(2, 2)) * img.devicePixelRatio();
         QCOMPARE(img.pixelColor(corner), dark.color(QPalette::Base));
-        verifyCellDrawn(view, view.plot(), view.heatmap(QStringLiteral("kernel")), 5, 0);
+        gstest::verifyCellDrawn(view, view.plot(), view.heatmap(QStringLiteral("kernel")), 5, 0);
     }
 };
 
