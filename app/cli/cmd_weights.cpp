@@ -109,12 +109,14 @@ int inspectCommand(const InspectArgs& a)
         lj["gate_blocks"] = ojson::array();
         for (const auto& s : ins.blocks)
             lj["gate_blocks"].push_back(statsJson(s));
-        o << "  " << std::left << std::setw(28) << "block" << std::right << std::setw(10) << "min" << std::setw(10) << "max"
-          << std::setw(10) << "mean" << std::setw(10) << "std" << std::setw(10) << "norm" << std::setw(6) << "NaN" << std::setw(6)
+        // Four significant digits take up to 10 characters ("-0.0003343", "-1.234e-05"): columns
+        // of 11 keep a space between neighbours.
+        o << "  " << std::left << std::setw(28) << "block" << std::right << std::setw(11) << "min" << std::setw(11) << "max"
+          << std::setw(11) << "mean" << std::setw(11) << "std" << std::setw(11) << "norm" << std::setw(6) << "NaN" << std::setw(6)
           << "Inf" << "\n";
         for (const auto& s : ins.blocks)
-            o << "  " << std::left << std::setw(28) << s.name << std::right << std::setw(10) << fmt(s.min) << std::setw(10) << fmt(s.max)
-              << std::setw(10) << fmt(s.mean) << std::setw(10) << fmt(s.stddev) << std::setw(10) << fmt(s.norm) << std::setw(6)
+            o << "  " << std::left << std::setw(28) << s.name << std::right << std::setw(11) << fmt(s.min) << std::setw(11) << fmt(s.max)
+              << std::setw(11) << fmt(s.mean) << std::setw(11) << fmt(s.stddev) << std::setw(11) << fmt(s.norm) << std::setw(6)
               << s.nanCount << std::setw(6) << s.infCount << "\n";
         lj["diagnostics"] = ojson::array();
         for (const auto& d : diags) {

@@ -843,6 +843,32 @@ private slots:
         }
     }
 
+    // ---- inspect: the statistics table stays a table ---------------------------------------------
+
+    // Four significant digits can take ten characters ("-0.0003343", "-1.234e-05"): every number
+    // of a block's row must still stand apart from its neighbours.
+    void inspectColumnsStayApart()
+    {
+        const int64_t I = 2, U = 3, G = 3 * U;
+        ArrayF k({I, G}, -0.0003343f), r({U, G}, -1.234e-5f), b({2, G}, 0.0f);
+        for (size_t i = 0; i < k.data.size(); i += 2)
+            k.data[i] = -0.0004343f; // min, mean and max all of ten characters
+        const QString path = fx("narrow_columns.npz");
+        npy::writeNpz(s(path), {npy::ref("kernel", k), npy::ref("recurrent_kernel", r), npy::ref("bias", b)});
+        const CliResult res = runCli({"inspect", path});
+        CLI_VERIFY_OK(res);
+        const QString out = QString::fromUtf8(res.out);
+        int rows = 0;
+        for (const QString& line : out.split(QLatin1Char('\n'))) {
+            if (!line.startsWith(QStringLiteral("  kernel[")) && !line.startsWith(QStringLiteral("  recurrent_kernel[")))
+                continue;
+            ++rows; // name, min, max, mean, std, norm, NaN, Inf
+            QCOMPARE(line.split(QLatin1Char(' '), Qt::SkipEmptyParts).size(), 8);
+        }
+        QCOMPARE(rows, 6);
+        QVERIFY2(out.contains(QStringLiteral("-0.0003343")), qPrintable(out));
+    }
+
     // ---- help: the contract's options are all there ---------------------------------------------
 
     void helpListsContractOptions()
