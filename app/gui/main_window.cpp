@@ -501,7 +501,11 @@ bool MainWindow::openFile(const QString& path, QString* error)
                 why = why.mid(prefix.size());
                 break;
             }
-        m_banner->showMessage(tr("Could not open %1: %2 — nothing was changed.").arg(QFileInfo(path).fileName(), why));
+        // With no model yet (the file named on the command line), there is nothing to keep: the
+        // window starts on a bundled example instead (main.cpp), and says so.
+        m_banner->showMessage(m_modelShown ? tr("Could not open %1: %2 — nothing was changed.").arg(QFileInfo(path).fileName(), why)
+                                            : tr("Could not open %1: %2. The window shows a bundled example instead.")
+                                                     .arg(QFileInfo(path).fileName(), why));
         return false;
     }
     if (!opened) {
@@ -525,6 +529,7 @@ bool MainWindow::openFile(const QString& path, QString* error)
         m_chain->setFile(m_weightFile, std::max(0, opened->layer));
     }
     forgetLessonReturn();
+    m_modelShown = true;
     addRecent(path);
     updateTitle();
     updateIntro();
@@ -629,6 +634,7 @@ bool MainWindow::openExample(const QString& name, QString* error)
     }
     m_sessionPath.clear();
     forgetLessonReturn();
+    m_modelShown = true;
     const ExampleInfo info = exampleInfo(name);
     statusBar()->showMessage(tr("Opened the bundled example %1").arg(name), 8000);
     updateTitle();
@@ -695,6 +701,7 @@ bool MainWindow::offerRecovery(bool ask)
                     restoreState(extras.windowState);
                 m_doc->setModified(true);
                 forgetLessonReturn();
+                m_modelShown = true;
                 restored = true;
                 statusBar()->showMessage(tr("Restored the autosaved work"), 8000);
             } catch (const std::exception& e) {

@@ -220,6 +220,7 @@ private:
         QString name;
     };
     std::optional<BeforeLesson> m_beforeLesson;
+    bool m_modelShown = false; // a file, example or session has been opened (else: the first start)
     ChainNavigator* m_chain = nullptr;
     QComboBox* m_chainChoice = nullptr;
     QLabel* m_chainLabel = nullptr; // with m_chainChoice, shown for a model of several GRU layers

@@ -873,6 +873,18 @@ private slots:
             }
         QVERIFY2(reddish > 2000, qPrintable(QString::number(reddish)));
     }
+
+    // The first file (from the command line) fails: there was no model to keep, so the banner
+    // says what the window shows instead of "nothing was changed".
+    void failedFirstOpenSaysWhatIsShown()
+    {
+        QTemporaryDir dir;
+        MainWindow w(testOptions(dir));
+        QString error;
+        QVERIFY(!w.openFile(dir.filePath(QStringLiteral("nope.h5")), &error));
+        QVERIFY2(w.bannerText().startsWith(QStringLiteral("Could not open nope.h5: ")), qPrintable(w.bannerText()));
+        QVERIFY2(w.bannerText().endsWith(QStringLiteral("The window shows a bundled example instead.")), qPrintable(w.bannerText()));
+    }
 };
 
 QTEST_MAIN(TstGuiWindow)
