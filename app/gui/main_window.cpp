@@ -870,7 +870,11 @@ void MainWindow::startLesson(int lesson)
 {
     const int n = int(lessons().size());
     lesson = std::clamp(lesson, 0, n - 1);
-    if (!m_lessons->isVisible()) {
+    const ExampleInfo ex = exampleInfo(lessons()[size_t(lesson)].example);
+    // The lesson's own example, unchanged, is nothing to come back to.
+    const bool onTheExample = !m_doc->modified() && m_doc->origin().path.isEmpty() && m_sessionPath.isEmpty() &&
+                              m_doc->origin().description == exampleDescription(ex.name);
+    if (!m_lessons->isVisible() && !onTheExample) {
         BeforeLesson b;
         b.session = sessionToJson(*m_doc);
         b.file = m_weightFile;
@@ -886,7 +890,6 @@ void MainWindow::startLesson(int lesson)
                                           : o.description;
         m_beforeLesson = std::move(b);
     }
-    const ExampleInfo ex = exampleInfo(lessons()[size_t(lesson)].example);
     m_lessons->setReturnNote(m_beforeLesson ? tr("The lessons work on the bundled example “%1”. Your model (%2) is kept: "
                                                  "✕ closes the lesson and brings it back, with any unsaved changes.")
                                                   .arg(ex.title, m_beforeLesson->name)

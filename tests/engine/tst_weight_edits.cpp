@@ -8,6 +8,7 @@
 #include <QTest>
 
 #include <cmath>
+#include <limits>
 #include <random>
 
 using namespace gruscope;
@@ -102,6 +103,47 @@ private slots:
                 QCOMPARE(w.bias.data[size_t(r * 3 * U + c)], c / U == 1 ? -2.0f * b : b);
             }
         QCOMPARE(describeWeightEdit(e, U), std::string("bias of r × -2"));
+    }
+
+    // Every unit's bias of one gate = value: the input row takes it, the recurrent row (with
+    // reset_after) 0; the other gates and the kernels are untouched. With r's bias at -10 the
+    // reset gate is shut: r = σ(x·K_r + h·R_r - 10) < 0.01 wherever |x·K_r + h·R_r| < 5.
+    void setBiasSetsOneGate_data()
+    {
+        QTest::addColumn<bool>("resetAfter");
+        QTest::newRow("reset_after=True") << true;
+        QTest::newRow("reset_after=False") << false;
+    }
+    void setBiasSetsOneGate()
+    {
+        QFETCH(bool, resetAfter);
+        const GruWeights before = randomWeights(resetAfter);
+        GruWeights w = before;
+        WeightEdit e;
+        e.kind = WeightEdit::Kind::SetBias;
+        e.gate = 1;
+        e.value = -10;
+        applyWeightEdit(w, U, e);
+        const int64_t rows = resetAfter ? 2 : 1;
+        for (int64_t r = 0; r < rows; ++r)
+            for (int64_t c = 0; c < 3 * U; ++c) {
+                const float want = c / U != 1 ? before.bias.data[size_t(r * 3 * U + c)] : r == 0 ? -10.0f : 0.0f;
+                QCOMPARE(w.bias.data[size_t(r * 3 * U + c)], want);
+            }
+        QCOMPARE(countDiffering(w.kernel, before.kernel), 0);
+        QCOMPARE(countDiffering(w.recurrentKernel, before.recurrentKernel), 0);
+        QCOMPARE(describeWeightEdit(e, U), std::string("bias of r = -10"));
+        // Refused: a gate that does not exist, a value that is not a number, a layer without bias.
+        GruWeights same = before;
+        e.gate = 3;
+        QVERIFY_THROWS_EXCEPTION(Error, applyWeightEdit(same, U, e));
+        e.gate = 1;
+        e.value = std::numeric_limits<float>::infinity();
+        QVERIFY_THROWS_EXCEPTION(Error, applyWeightEdit(same, U, e));
+        QCOMPARE(countDiffering(same.bias, before.bias), 0);
+        same.bias = ArrayF();
+        e.value = 1;
+        QVERIFY_THROWS_EXCEPTION(Error, applyWeightEdit(same, U, e));
     }
 
     void ablatedUnitStaysSilent_data()

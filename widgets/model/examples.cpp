@@ -69,6 +69,8 @@ ExampleInfo exampleInfo(const QString& name)
     return info;
 }
 
+QString exampleDescription(const QString& name) { return QObject::tr("bundled example: %1").arg(exampleInfo(name).title); }
+
 void loadExample(Document& doc, const QString& name)
 {
     if (!exampleNames().contains(name))
@@ -101,7 +103,7 @@ void loadExample(Document& doc, const QString& name)
     checkWeights(parsed.config, w);
 
     ModelOrigin origin;
-    origin.description = QObject::tr("bundled example: %1").arg(exampleInfo(name).title);
+    origin.description = exampleDescription(name);
     origin.layerName = qs(parsed.config.name);
     origin.notes << QObject::tr("trained by Keras 3.15.1");
     doc.setModel(parsed.config, std::move(w), origin);

@@ -18,6 +18,8 @@ struct ExampleInfo {
 
 QStringList exampleNames(); // sine first (the default), then the others in name order
 ExampleInfo exampleInfo(const QString& name);
+// What ModelOrigin::description says of a model loaded from example `name`.
+QString exampleDescription(const QString& name);
 
 // Loads example `name` (config, weights, demo input and mask) into the document. Throws
 // gruscope::Error when the name is unknown or a resource cannot be read.

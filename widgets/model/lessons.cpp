@@ -14,14 +14,15 @@ using namespace gruscope;
 namespace {
 
 // Every r bias entry of every unit set to `value` (the reset gate then sits at σ(value)).
+// What the What if panel's "A gate's bias: r = value, Set" does.
 void setResetBias(Document& doc, float value)
 {
     GruWeights w = *doc.weights();
-    const int64_t U = doc.config().units;
-    const int64_t rows = w.bias.shape.size() == 2 ? w.bias.shape[0] : 1;
-    for (int64_t r = 0; r < rows; ++r)
-        for (int64_t j = 0; j < U; ++j)
-            w.bias.data[size_t(r * 3 * U + U + j)] = r == 0 ? value : 0.0f;
+    WeightEdit e;
+    e.kind = WeightEdit::Kind::SetBias;
+    e.gate = 1;
+    e.value = value;
+    applyWeightEdit(w, doc.config().units, e);
     doc.setWeights(std::move(w));
 }
 
@@ -111,15 +112,16 @@ std::vector<Lesson> build()
     all.push_back({QObject::tr("What r, the reset gate, does"),
                    {
                        {QObject::tr("The candidate h~ is made from the input and from the old state:<br><b>h~ = tanh(x·K + "
-                                    "r ⊙ (h·R) + b)</b><br>The <b>reset gate r</b> (between 0 and 1) decides how much of the old "
-                                    "state goes into the candidate. r near 0 makes the candidate forget the past and listen "
-                                    "to the input alone."),
-                        QObject::tr("Push every unit's r towards 0: set the bias of r to −10 for every unit (Show me does it)."),
+                                    "b<sub>in</sub> + r ⊙ (h·R + b<sub>rec</sub>))</b><br>The <b>reset gate r</b> (between 0 and "
+                                    "1) decides how much of the old state goes into the candidate. r near 0 makes the "
+                                    "candidate forget the past and listen to the input alone."),
+                        QObject::tr("Push every unit's r towards 0: in What if ▸ A gate's bias, choose r (reset), set the "
+                                    "value −10 and press Set."),
                         LessonView::WhatIf, [](Document& d) { loadExample(d, QStringLiteral("sine")); },
                         [](const Document& d) { return resetBiasBelow(d, -5.0f); }, [](Document& d) { setResetBias(d, -10.0f); }},
                        {QObject::tr("The r row of the heatmaps is now dark (near 0) everywhere. In <b>Equations at this "
-                                    "step</b> the term r ⊙ (h·R) is about 0: each unit's candidate depends on the current "
-                                    "input only."),
+                                    "step</b> the term r ⊙ (h·R + b<sub>rec</sub>) is about 0: each unit's candidate depends "
+                                    "on the current input only."),
                         QObject::tr("Step to step 5 and read the h~ line in the equations."), LessonView::Equations, {},
                         [](const Document& d) { return d.currentStep() >= 5; }, [](Document& d) { d.setCurrentStep(5); }},
                    }});

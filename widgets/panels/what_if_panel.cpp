@@ -5,6 +5,7 @@
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
+#include <QGridLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -77,13 +78,24 @@ WhatIfPanel::WhatIfPanel(Document* doc, WeightEditor* editor, QWidget* parent) :
     m_factor->setSingleStep(0.1);
     m_factor->setValue(2);
     m_scale = new QPushButton(tr("Scale"), this);
+    m_scale->setToolTip(tr("Every bias entry of that gate, for every unit (both rows with reset_after), times the factor"));
+    m_biasValue = new QDoubleSpinBox(this);
+    m_biasValue->setRange(-100, 100);
+    m_biasValue->setDecimals(3);
+    m_biasValue->setSingleStep(0.5);
+    m_biasValue->setValue(-10);
+    m_setBias = new QPushButton(tr("Set"), this);
+    m_setBias->setToolTip(tr("Every unit's bias of that gate set to the value (with reset_after's two rows: the input row "
+                             "takes the value, the recurrent row 0)"));
     auto* bias = new QGroupBox(tr("A gate's bias"), this);
-    auto* biasRow = new QHBoxLayout(bias);
-    biasRow->addWidget(m_gate);
-    biasRow->addWidget(new QLabel(QStringLiteral("×"), this));
-    biasRow->addWidget(m_factor);
-    biasRow->addWidget(m_scale);
-    bias->setToolTip(tr("Every bias entry of that gate, for every unit (both rows with reset_after), times the factor"));
+    auto* biasForm = new QGridLayout(bias);
+    biasForm->addWidget(m_gate, 0, 0, 2, 1);
+    biasForm->addWidget(new QLabel(QStringLiteral("×"), this), 0, 1);
+    biasForm->addWidget(m_factor, 0, 2);
+    biasForm->addWidget(m_scale, 0, 3);
+    biasForm->addWidget(new QLabel(QStringLiteral("="), this), 1, 1);
+    biasForm->addWidget(m_biasValue, 1, 2);
+    biasForm->addWidget(m_setBias, 1, 3);
 
     // A unit.
     m_unit = new QSpinBox(this);
@@ -139,6 +151,13 @@ WhatIfPanel::WhatIfPanel(Document* doc, WeightEditor* editor, QWidget* parent) :
         e.kind = WeightEdit::Kind::ScaleBias;
         e.gate = m_gate->currentIndex();
         e.factor = m_factor->value();
+        apply(e);
+    });
+    connect(m_setBias, &QPushButton::clicked, this, [this] {
+        WeightEdit e;
+        e.kind = WeightEdit::Kind::SetBias;
+        e.gate = m_gate->currentIndex();
+        e.value = float(m_biasValue->value());
         apply(e);
     });
     for (auto [button, kind] : {std::pair{m_ablate, WeightEdit::Kind::Ablate}, std::pair{m_hold, WeightEdit::Kind::Hold}})

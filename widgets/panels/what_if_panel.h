@@ -33,6 +33,8 @@ public:
     QComboBox* gateChoice() const { return m_gate; }
     QDoubleSpinBox* factorBox() const { return m_factor; }
     QPushButton* scaleButton() const { return m_scale; }
+    QDoubleSpinBox* biasValueBox() const { return m_biasValue; }
+    QPushButton* setBiasButton() const { return m_setBias; }
     QSpinBox* unitBox() const { return m_unit; }
     QPushButton* ablateButton() const { return m_ablate; }
     QPushButton* holdButton() const { return m_hold; }
@@ -62,6 +64,8 @@ private:
     QComboBox* m_gate;
     QDoubleSpinBox* m_factor;
     QPushButton* m_scale;
+    QDoubleSpinBox* m_biasValue;
+    QPushButton* m_setBias;
     QSpinBox* m_unit;
     QPushButton* m_ablate;
     QPushButton* m_hold;

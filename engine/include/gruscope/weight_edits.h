@@ -19,6 +19,9 @@ struct WeightEdit {
     enum class Kind {
         Set,       // one weight: tensor[row, column] = value
         ScaleBias, // every bias entry of one gate (both rows with reset_after) times factor
+        SetBias,   // every unit's bias of one gate = value; with reset_after's two rows the input
+                   // row takes the value and the recurrent row 0, so b_in + b_rec = value for z and
+                   // r (for h~ b_rec sits inside r ⊙ (h·R_h + b_rec): 0 leaves r scaling h·R_h alone)
         Ablate,    // unit j silenced: its h~ columns (K, R, bias) and its row of R zeroed, so
                    // h~_j = tanh(0) = 0, h_j stays at its initial state, and no unit reads it
         Hold,      // unit j holds its state: z_j's columns zeroed and b_z = +20, so z_j = σ(20) ≈ 1
@@ -29,13 +32,14 @@ struct WeightEdit {
     Kind kind = Kind::Set;
     Tensor tensor = Tensor::Kernel;
     int64_t row = 0, column = 0; // Set
-    float value = 0;             // Set
-    int gate = 0;                // ScaleBias: 0 z, 1 r, 2 h
+    float value = 0;             // Set, SetBias
+    int gate = 0;                // ScaleBias, SetBias: 0 z, 1 r, 2 h
     double factor = 1;           // ScaleBias
     int64_t unit = 0;            // Ablate, Hold
 };
 
-// "kernel[0, 6] (r of unit 2) = 0.75", "bias of z × 1.5", "ablate unit 3", "hold unit 1".
+// "kernel[0, 6] (r of unit 2) = 0.75", "bias of z × 1.5", "bias of r = -10", "ablate unit 3",
+// "hold unit 1".
 std::string describeWeightEdit(const WeightEdit& edit, int64_t units);
 
 // Applies the edit to `weights` (of a layer with `units` units).

@@ -65,6 +65,11 @@ std::string describeWeightEdit(const WeightEdit& e, int64_t units)
         std::snprintf(f, sizeof f, "%.4g", e.factor);
         return std::string("bias of ") + kGate[std::clamp(e.gate, 0, 2)] + " × " + f;
     }
+    case WeightEdit::Kind::SetBias: {
+        char v[32];
+        std::snprintf(v, sizeof v, "%.6g", double(e.value));
+        return std::string("bias of ") + kGate[std::clamp(e.gate, 0, 2)] + " = " + v;
+    }
     case WeightEdit::Kind::Ablate: return "ablate unit " + std::to_string(e.unit);
     case WeightEdit::Kind::Hold: return "hold unit " + std::to_string(e.unit);
     }
@@ -101,6 +106,18 @@ void applyWeightEdit(GruWeights& w, int64_t units, const WeightEdit& e)
         for (int64_t r = 0; r < rowsOf(w.bias); ++r)
             for (int64_t j = 0; j < U; ++j)
                 at(w.bias, r, e.gate * U + j) *= float(e.factor);
+        return;
+    }
+    case WeightEdit::Kind::SetBias: {
+        if (e.gate < 0 || e.gate > 2)
+            throw Error(ErrorCode::InvalidArgument, "the gate must be z, r or h");
+        if (!std::isfinite(e.value))
+            throw Error(ErrorCode::InvalidArgument, "a bias must be a finite number");
+        if (w.bias.data.empty())
+            throw Error(ErrorCode::InvalidArgument, "this layer has no bias (use_bias=False)");
+        for (int64_t r = 0; r < rowsOf(w.bias); ++r)
+            for (int64_t j = 0; j < U; ++j)
+                at(w.bias, r, e.gate * U + j) = r == 0 ? e.value : 0.0f;
         return;
     }
     case WeightEdit::Kind::Ablate: {

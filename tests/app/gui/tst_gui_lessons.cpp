@@ -9,12 +9,15 @@
 #include "model/run_controller.h"
 #include "model/weight_editor.h"
 #include "panels/args_panel.h"
+#include "panels/what_if_panel.h"
 #include "test_support.h"
 
 #include "gruscope/weight_edits.h"
 #include "gruscope/weightfile.h"
 
 #include <QAbstractButton>
+#include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QDockWidget>
 #include <QPushButton>
 #include <QStandardPaths>
@@ -38,9 +41,12 @@ private slots:
         w.show();
         LessonStrip* strip = w.lessonStrip();
         QVERIFY(!strip->isVisible());
+        QVERIFY(w.openExample(QStringLiteral("sine")));
         w.startLesson(2); // reset_after
         QVERIFY(strip->isVisible());
         QCOMPARE(strip->step(), 0);
+        // The window was on the lesson's own example, unchanged: nothing to bring back.
+        QVERIFY2(!strip->returnNote().contains(QStringLiteral("Your model")), qPrintable(strip->returnNote()));
         QVERIFY(strip->text().contains(QStringLiteral("reset_after=True")));
         QVERIFY2(strip->status().contains(QStringLiteral("Untick reset_after")), qPrintable(strip->status()));
         auto* argsDock = w.findChild<QDockWidget*>(QStringLiteral("argsDock"));
@@ -68,6 +74,26 @@ private slots:
             QTest::qWait(50);
             QVERIFY(w.grab().save(shots + QStringLiteral("/lesson.png")));
         }
+    }
+
+    // Lesson 2's first task done the way its text says: What if ▸ A gate's bias, r, −10, Set.
+    void resetLessonIsDoneInTheWhatIfPanel()
+    {
+        QTemporaryDir dir;
+        MainWindow w(gstest::windowOptions(dir, true));
+        w.show();
+        QVERIFY(w.openExample(QStringLiteral("parity")));
+        w.startLesson(1);
+        LessonStrip* strip = w.lessonStrip();
+        QVERIFY(!strip->stepDone());
+        QVERIFY2(strip->returnNote().contains(QStringLiteral("Your model (")), qPrintable(strip->returnNote())); // parity is kept
+        QVERIFY(w.pointedAt() && w.pointedAt()->isAncestorOf(w.whatIfPanel()));
+        WhatIfPanel* p = w.whatIfPanel();
+        p->gateChoice()->setCurrentIndex(1);
+        p->biasValueBox()->setValue(-10);
+        QTest::mouseClick(p->setBiasButton(), Qt::LeftButton);
+        QVERIFY(w.controller()->waitForIdle());
+        QVERIFY2(strip->stepDone(), qPrintable(strip->status()));
     }
 
     void closingTheLessonBringsTheModelBack()

@@ -26,7 +26,7 @@ private slots:
                 if (step.setup)
                     step.setup(doc);
                 if (k == 1) // the first step loads the example the window names when the lesson starts
-                    QVERIFY2(doc.origin().description == QStringLiteral("bundled example: %1").arg(exampleInfo(lesson.example).title),
+                    QVERIFY2(doc.origin().description == exampleDescription(lesson.example),
                              qPrintable(where + ": " + doc.origin().description));
                 QVERIFY2(!step.done(doc), qPrintable(where + ": already done before the student did anything"));
                 step.showMe(doc);

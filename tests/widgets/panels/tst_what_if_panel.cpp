@@ -146,6 +146,30 @@ private slots:
         QCOMPARE(panel.tensorChoice()->currentIndex(), 0);
     }
 
+    // A gate's bias = value, for every unit, through the panel: one undo step, exact undo.
+    void setBiasThroughThePanel()
+    {
+        Document doc;
+        loadExample(doc, QStringLiteral("parity"));
+        WeightEditor editor(&doc);
+        WhatIfPanel panel(&doc, &editor);
+        panel.show();
+        const GruWeights original = *doc.weights();
+        const int64_t U = doc.config().units, G = 3 * U;
+        panel.gateChoice()->setCurrentIndex(1); // r
+        panel.biasValueBox()->setValue(-10);
+        QTest::mouseClick(panel.setBiasButton(), Qt::LeftButton);
+        QCOMPARE(editor.stack()->count(), 1);
+        for (int64_t j = 0; j < U; ++j) {
+            QCOMPARE(doc.weights()->bias.data[size_t(U + j)], -10.0f);   // input row
+            QCOMPARE(doc.weights()->bias.data[size_t(G + U + j)], 0.0f); // recurrent row
+            QCOMPARE(doc.weights()->bias.data[size_t(j)], original.bias.data[size_t(j)]); // z untouched
+        }
+        QVERIFY(panel.undoButton()->text().contains(QStringLiteral("bias of r = -10")));
+        QTest::mouseClick(panel.undoButton(), Qt::LeftButton);
+        QVERIFY(sameWeights(*doc.weights(), original));
+    }
+
     void noBiasIsSaid()
     {
         Document doc;
