@@ -372,6 +372,13 @@ void MainWindow::buildStatusBar()
 {
     m_runStatus = new QLabel(this);
     m_runStatus->setObjectName(QStringLiteral("runStatus"));
+    // A long message on the left is clipped where this label begins: a gap and a rule keep the
+    // two from reading as one sentence.
+    auto* rule = new QFrame(this);
+    rule->setFrameShape(QFrame::VLine);
+    rule->setFrameShadow(QFrame::Sunken);
+    statusBar()->addPermanentWidget(rule);
+    m_runStatus->setContentsMargins(6, 0, 4, 0);
     statusBar()->addPermanentWidget(m_runStatus);
     m_progress = new QProgressBar(this);
     m_progress->setMaximumWidth(160);

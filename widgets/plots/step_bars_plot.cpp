@@ -5,6 +5,7 @@
 #include <qcustomplot.h>
 
 #include <QApplication>
+#include <QFontMetrics>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -211,12 +212,19 @@ void StepBarsPlot::showStep()
     m_highlighted = haveUnit ? unit : -1;
 
     QString title = tr("step %1 (t = %2)").arg(step).arg(o.timeIndex(step));
-    if (haveUnit)
-        title += tr(" · unit %1: z %2, r %3, h~ %4, h %5")
-                     .arg(QString::number(unit), fmt(o.traced(trc.z, m_slot, step, unit)), fmt(o.traced(trc.r, m_slot, step, unit)),
-                          fmt(o.traced(trc.hh, m_slot, step, unit)), fmt(o.traced(trc.h, m_slot, step, unit)));
     if (!trc.kept.data.empty() && trc.kept.data[size_t(int64_t(m_slot) * trc.steps() + (step - trc.stepBegin))] == 0)
         title += tr(" · masked step: h kept");
+    if (haveUnit) {
+        const QString values = tr("unit %1: z %2, r %3, h~ %4, h %5")
+                                   .arg(QString::number(unit), fmt(o.traced(trc.z, m_slot, step, unit)),
+                                        fmt(o.traced(trc.r, m_slot, step, unit)), fmt(o.traced(trc.hh, m_slot, step, unit)),
+                                        fmt(o.traced(trc.h, m_slot, step, unit)));
+        // The title is centred and clipped at both ends when wider than the plot (a narrow dock):
+        // the unit's values then go on a line of their own.
+        const QString oneLine = title + QStringLiteral(" · ") + values;
+        title = QFontMetrics(m_title->font()).horizontalAdvance(oneLine) + 16 <= width() ? oneLine
+                                                                                                 : title + QLatin1Char('\n') + values;
+    }
     m_title->setText(title);
     m_plot->replot(QCustomPlot::rpQueuedReplot);
 }
@@ -267,6 +275,13 @@ void StepBarsPlot::changeEvent(QEvent* event)
         applyColors();
         m_plot->replot(QCustomPlot::rpQueuedReplot);
     }
+}
+
+void StepBarsPlot::resizeEvent(QResizeEvent* event)
+{
+    QWidget::resizeEvent(event);
+    if (isVisible() && m_shownStep >= 0)
+        showStep();
 }
 
 void StepBarsPlot::bringUpToDate() const

@@ -20,6 +20,7 @@ class QCPBars;
 class QCPTextElement;
 class QCustomPlot;
 class QMouseEvent;
+class QResizeEvent;
 
 namespace gsui {
 
@@ -51,6 +52,7 @@ public:
 
 protected:
     void changeEvent(QEvent* event) override;
+    void resizeEvent(QResizeEvent* event) override; // the title's line breaks follow the width
 
 private:
     struct Panel {

@@ -339,6 +339,13 @@ private slots:
             QVERIFY(v.bars.titleText().contains(QString::number(out->traced(tr.z, 0, s, 6), 'f', 4)));
         }
         QCOMPARE(v.bars.highlightedUnit(), 6);
+        // At 500 px the step and the unit's values fit on one line; in a narrow dock the values go
+        // on a second line rather than being clipped at both ends of the centred title.
+        QVERIFY2(!v.bars.titleText().contains(QLatin1Char('\n')), qPrintable(v.bars.titleText()));
+        v.bars.resize(260, 360);
+        QVERIFY2(v.bars.titleText().startsWith(QStringLiteral("step 99 (t = 99)\nunit 6: z ")), qPrintable(v.bars.titleText()));
+        v.bars.resize(500, 360);
+        QVERIFY2(!v.bars.titleText().contains(QLatin1Char('\n')), qPrintable(v.bars.titleText()));
         const auto table = v.bars.exportData();
         QCOMPARE(table.size(), size_t(1));
         QCOMPARE(table[0].rows, int64_t(4));
