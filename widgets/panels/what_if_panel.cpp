@@ -39,12 +39,19 @@ WhatIfPanel::WhatIfPanel(Document* doc, WeightEditor* editor, QWidget* parent) :
 
     // One weight.
     m_tensor = new QComboBox(this);
-    m_tensor->addItem(tr("kernel K (inputs × 3U)"));
-    m_tensor->addItem(tr("recurrent kernel R (units × 3U)"));
+    // Short names, the shapes in the tooltips: the dock shares its width with the equations.
+    m_tensor->addItem(tr("kernel K"));
+    m_tensor->setItemData(0, tr("inputs × 3U: multiplies the input x_t"), Qt::ToolTipRole);
+    m_tensor->addItem(tr("recurrent kernel R"));
+    m_tensor->setItemData(1, tr("units × 3U: multiplies the state h_{t−1}"), Qt::ToolTipRole);
     m_tensor->addItem(tr("bias"));
+    m_tensor->setItemData(2, tr("1 × 3U, or 2 × 3U with reset_after (input row, recurrent row)"), Qt::ToolTipRole);
+    m_tensor->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_tensor->setMinimumContentsLength(12);
     m_row = new QSpinBox(this);
     m_column = new QSpinBox(this);
     m_where = new QLabel(this);
+    m_where->setWordWrap(true);
     m_value = new QDoubleSpinBox(this);
     m_value->setRange(-1000, 1000);
     m_value->setDecimals(4);
@@ -59,7 +66,7 @@ WhatIfPanel::WhatIfPanel(Document* doc, WeightEditor* editor, QWidget* parent) :
     auto* rc = new QHBoxLayout;
     rc->addWidget(new QLabel(tr("row"), this));
     rc->addWidget(m_row);
-    rc->addWidget(new QLabel(tr("column"), this));
+    rc->addWidget(new QLabel(tr("col"), this));
     rc->addWidget(m_column);
     oneForm->addRow(tr("Entry"), rc);
     oneForm->addRow(QString(), m_where);

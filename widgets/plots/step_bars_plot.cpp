@@ -6,6 +6,7 @@
 
 #include <QApplication>
 #include <QFontMetrics>
+#include <QLabel>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -40,18 +41,22 @@ StepBarsPlot::StepBarsPlot(Document* doc, QWidget* parent) : QWidget(parent), m_
     layout->setContentsMargins(0, 0, 0, 0);
     m_plot = new QCustomPlot(this);
     m_plot->setObjectName(QStringLiteral("stepBarsPlot"));
-    m_plot->setMinimumSize(260, 240);
+    m_plot->setMinimumSize(260, 196); // with the title label above: as tall as the plot with its title was
     m_plot->setToolTip(tr("z, r, h~ and h of every unit at the current step. Click a bar: select that unit."));
-    layout->addWidget(m_plot);
+    // The step and the selected unit's values, above the plot: a label gets the height its lines
+    // need from the dock's layout, where a title inside the plot was squeezed with the panels.
+    m_title = new QLabel(this);
+    m_title->setObjectName(QStringLiteral("stepBarsTitle"));
+    m_title->setAlignment(Qt::AlignCenter);
+    m_title->setTextFormat(Qt::PlainText);
+    layout->addWidget(m_title);
+    layout->addWidget(m_plot, 1);
 
     // Bars are axis-aligned rectangles: without antialiasing they are crisp and several times
     // cheaper to draw (this plot is redrawn on every step).
     m_plot->setNotAntialiasedElements(QCP::aePlottables);
     m_plot->plotLayout()->clear();
     m_plot->plotLayout()->setRowSpacing(2);
-    m_title = new QCPTextElement(m_plot, QString(), QFont(font().family(), font().pointSize()));
-    m_plot->plotLayout()->addElement(0, 0, m_title);
-    m_plot->plotLayout()->setRowStretchFactor(0, 0.01);
 
     auto* group = new QCPMarginGroup(m_plot);
     auto ticker = QSharedPointer<QCPAxisTickerFixed>::create();
@@ -60,7 +65,7 @@ StepBarsPlot::StepBarsPlot(Document* doc, QWidget* parent) : QWidget(parent), m_
     for (int p = 0; p < kPanels; ++p) {
         Panel& pn = m_panels[size_t(p)];
         pn.rect = new QCPAxisRect(m_plot, true);
-        m_plot->plotLayout()->addElement(p + 1, 0, pn.rect);
+        m_plot->plotLayout()->addElement(p, 0, pn.rect);
         pn.rect->setMarginGroup(QCP::msLeft | QCP::msRight, group);
         QCPAxis* x = pn.rect->axis(QCPAxis::atBottom);
         QCPAxis* y = pn.rect->axis(QCPAxis::atLeft);
@@ -219,10 +224,10 @@ void StepBarsPlot::showStep()
                                    .arg(QString::number(unit), fmt(o.traced(trc.z, m_slot, step, unit)),
                                         fmt(o.traced(trc.r, m_slot, step, unit)), fmt(o.traced(trc.hh, m_slot, step, unit)),
                                         fmt(o.traced(trc.h, m_slot, step, unit)));
-        // The title is centred and clipped at both ends when wider than the plot (a narrow dock):
-        // the unit's values then go on a line of their own.
+        // A centred line wider than the view is clipped at both ends (a narrow dock): the unit's
+        // values then go on a line of their own.
         const QString oneLine = title + QStringLiteral(" · ") + values;
-        title = QFontMetrics(m_title->font()).horizontalAdvance(oneLine) + 16 <= width() ? oneLine
+        title = m_title->fontMetrics().horizontalAdvance(oneLine) + 16 <= width() ? oneLine
                                                                                                  : title + QLatin1Char('\n') + values;
     }
     m_title->setText(title);

@@ -17,7 +17,7 @@
 
 class QCPAxisRect;
 class QCPBars;
-class QCPTextElement;
+class QLabel;
 class QCustomPlot;
 class QMouseEvent;
 class QResizeEvent;
@@ -67,7 +67,7 @@ private:
 
     Document* m_doc;
     QCustomPlot* m_plot;
-    QCPTextElement* m_title;
+    QLabel* m_title;
     std::array<Panel, kPanels> m_panels;
     std::shared_ptr<const RunOutcome> m_outcome;
     // Refreshes that wait while the view is hidden (a dock tabbed away or closed): see ShownRefresh.
