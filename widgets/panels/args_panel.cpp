@@ -176,10 +176,15 @@ QString parseInitializerParams(const QString& text, InitializerSpec& spec, const
 }
 
 // Sets a line edit's text only when it differs, so that a refresh during typing keeps the cursor.
+// Text set from outside shows its beginning: a long name ("bidirectional/forward_gru") is read
+// from the left, and QLineEdit would scroll to its end.
 void setTextIfDifferent(QLineEdit* e, const QString& text)
 {
-    if (e->text() != text)
-        e->setText(text);
+    if (e->text() == text)
+        return;
+    e->setText(text);
+    if (!e->hasFocus())
+        e->setCursorPosition(0);
 }
 
 } // namespace

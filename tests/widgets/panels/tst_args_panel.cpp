@@ -383,6 +383,12 @@ private slots:
         QVERIFY(!ed<QCheckBox>(panel, "use_bias")->isChecked());
         QCOMPARE(ed<QComboBox>(panel, "flavor")->currentData().toString(), QStringLiteral("keras3"));
         QVERIFY(doc.config() == m);
+
+        // A long name from a file is shown from its beginning, not scrolled to its end.
+        m.name = "bidirectional_with_a_long_name/forward_gru_with_a_long_name";
+        doc.setModel(m, initializeWeights(m, 2, 3), ModelOrigin{});
+        QCOMPARE(ed<QLineEdit>(panel, "name")->text(), QString::fromStdString(m.name));
+        QCOMPARE(ed<QLineEdit>(panel, "name")->cursorPosition(), 0);
     }
 
     void invalidVerbatimJsonIsFlagged()
