@@ -51,6 +51,14 @@ ArrayF run(const GruConfig& c, const GruWeights& w, const ArrayF& h0)
     return layer.call(in, BackendKind::Reference).output;
 }
 
+// Data rows for a test run with both reset_after variants.
+void addResetAfterRows()
+{
+    QTest::addColumn<bool>("resetAfter");
+    QTest::newRow("reset_after=True") << true;
+    QTest::newRow("reset_after=False") << false;
+}
+
 int countDiffering(const ArrayF& a, const ArrayF& b)
 {
     int n = 0;
@@ -106,14 +114,8 @@ private slots:
     }
 
     // Every unit's bias of one gate = value: the input row takes it, the recurrent row (with
-    // reset_after) 0; the other gates and the kernels are untouched. With r's bias at -10 the
-    // reset gate is shut: r = σ(x·K_r + h·R_r - 10) < 0.01 wherever |x·K_r + h·R_r| < 5.
-    void setBiasSetsOneGate_data()
-    {
-        QTest::addColumn<bool>("resetAfter");
-        QTest::newRow("reset_after=True") << true;
-        QTest::newRow("reset_after=False") << false;
-    }
+    // reset_after) 0; the other gates and the kernels are untouched.
+    void setBiasSetsOneGate_data() { addResetAfterRows(); }
     void setBiasSetsOneGate()
     {
         QFETCH(bool, resetAfter);
@@ -146,12 +148,7 @@ private slots:
         QVERIFY_THROWS_EXCEPTION(Error, applyWeightEdit(same, U, e));
     }
 
-    void ablatedUnitStaysSilent_data()
-    {
-        QTest::addColumn<bool>("resetAfter");
-        QTest::newRow("reset_after=True") << true;
-        QTest::newRow("reset_after=False") << false;
-    }
+    void ablatedUnitStaysSilent_data() { addResetAfterRows(); }
     void ablatedUnitStaysSilent()
     {
         QFETCH(bool, resetAfter);
