@@ -468,7 +468,9 @@ void MainWindow::updateIntro()
         text += QStringLiteral(" — %1").arg(QFileInfo(o.path).fileName().toHtmlEscaped());
     if (!o.notes.isEmpty())
         text += QStringLiteral(" <span style='color:#a15c00'>(%1)</span>").arg(o.notes.join(QStringLiteral("; ")).toHtmlEscaped());
-    text += tr(" &nbsp;<span style='color:gray'>Space plays · ←/→ step · click a heatmap cell to pick a unit</span>");
+    // Each hint stays whole when the line wraps ("←/→" broke after its slash): no-break spaces and a
+    // word joiner inside a hint, ordinary spaces between hints.
+    text += tr(" &nbsp;<span style='color:gray'>Space&nbsp;plays · ←/&#8288;→&nbsp;step · click a heatmap cell to pick a unit</span>");
     m_intro->setText(text);
     m_intro->setToolTip(tr("Space plays, ←/→ step, Home/End jump. Click a heatmap cell to pick a unit and step; "
                            "Ctrl+click adds the unit to the line plot. Every argument change reruns at once."));
