@@ -4,6 +4,8 @@
 #include "model/engine_qt.h"
 #include "model/session.h"
 
+#include "gruscope/atomic_file.h"
+
 #include <QCoreApplication>
 #include <QDir>
 #include <QFile>
@@ -40,16 +42,17 @@ Autosave::Autosave(Document* doc, const QString& dir, QObject* parent) : QObject
     m_periodic.setInterval(30000);
     // Only unsaved work is worth recovering: a freshly opened file or example is not.
     connect(&m_soon, &QTimer::timeout, this, [this] {
-        if (m_doc->modified())
+        if (m_doc->modified() && !holding())
             saveNow();
     });
     connect(&m_periodic, &QTimer::timeout, this, [this] {
-        if (m_dirty && m_doc->modified())
+        if (m_dirty && m_doc->modified() && !holding())
             saveNow();
     });
     // Saved or freshly loaded work: an older autosave would only offer stale work after a crash.
+    // Not while work is held: the document then is not the work to recover.
     connect(doc, &Document::modifiedChanged, this, [this](bool modified) {
-        if (m_started && !modified) {
+        if (m_started && !modified && !holding()) {
             m_soon.stop();
             m_dirty = false;
             QFile::remove(autosavePath());
@@ -109,14 +112,40 @@ void Autosave::discardRecoverable()
     QFile::remove(markerPath());
 }
 
+void Autosave::hold(const QByteArray& session)
+{
+    m_held = session;
+    m_soon.stop();
+    if (holding())
+        saveNow();
+}
+
+void Autosave::release()
+{
+    if (!holding())
+        return;
+    m_held.clear();
+    // Back to the document: its unsaved changes are saved soon, or there is nothing to recover.
+    if (m_doc->modified()) {
+        m_dirty = true;
+        m_soon.start();
+    } else {
+        QFile::remove(autosavePath());
+    }
+}
+
 bool Autosave::saveNow()
 {
     try {
         QDir().mkpath(m_dir);
-        SessionExtras extras;
-        if (m_windowState)
-            extras.windowState = m_windowState();
-        saveSession(autosavePath(), *m_doc, extras);
+        if (holding()) {
+            gruscope::writeBytesAtomically(autosavePath().toStdString(), m_held.toStdString());
+        } else {
+            SessionExtras extras;
+            if (m_windowState)
+                extras.windowState = m_windowState();
+            saveSession(autosavePath(), *m_doc, extras);
+        }
         m_dirty = false;
         m_lastError.clear();
         emit saved(autosavePath());

@@ -38,6 +38,13 @@ public:
     bool saveNow();
     const QString& lastError() const { return m_lastError; }
 
+    // Unsaved work set aside (a lesson runs on its own example meanwhile): while held, the autosave
+    // file is that session JSON, written now, and the document's changes are not saved over it.
+    // release() goes back to saving the document.
+    void hold(const QByteArray& session);
+    void release();
+    bool holding() const { return !m_held.isEmpty(); }
+
     void setDelayMs(int ms) { m_soon.setInterval(ms); }
     void setWindowStateProvider(std::function<QByteArray()> f) { m_windowState = std::move(f); }
 
@@ -54,6 +61,7 @@ private:
     bool m_started = false;
     QString m_lastError;
     std::function<QByteArray()> m_windowState;
+    QByteArray m_held;
 };
 
 } // namespace gsui

@@ -897,6 +897,9 @@ void MainWindow::startLesson(int lesson)
         b.name = !m_sessionPath.isEmpty() ? QFileInfo(m_sessionPath).fileName()
                  : !o.path.isEmpty()      ? QFileInfo(o.path).fileName()
                                           : o.description;
+        // Unsaved work stays recoverable while the lesson's example is in the document.
+        if (b.modified && m_autosave)
+            m_autosave->hold(b.session);
         m_beforeLesson = std::move(b);
     }
     m_lessons->setReturnNote(m_beforeLesson ? tr("The lessons work on the bundled example “%1”. Your model (%2) is kept: "
@@ -917,6 +920,8 @@ void MainWindow::endLesson()
         return;
     BeforeLesson b = std::move(*m_beforeLesson);
     m_beforeLesson.reset();
+    if (m_autosave)
+        m_autosave->release();
     // The file first, so that syncFileTree() (on the model's return) finds it and keeps its tree.
     m_weightFile = b.file;
     m_fileTree->setFile(m_weightFile, b.layer);
@@ -941,6 +946,8 @@ void MainWindow::forgetLessonReturn()
     if (!m_beforeLesson)
         return;
     m_beforeLesson.reset();
+    if (m_autosave)
+        m_autosave->release();
     m_lessons->setReturnNote(tr("You opened another model: closing the lesson keeps it."));
 }
 
@@ -1078,6 +1085,12 @@ void MainWindow::closeEvent(QCloseEvent* event)
     if (m_opening) {
         event->ignore();
         return;
+    }
+    // Quitting during a lesson: the model set aside comes back first, so that saving is offered
+    // for it and not for the lesson's example.
+    if (m_beforeLesson) {
+        endLesson();
+        m_lessons->hide();
     }
     if (!maybeSave()) {
         event->ignore();

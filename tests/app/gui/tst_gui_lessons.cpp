@@ -6,7 +6,9 @@
 #include "main_window.h"
 #include "window_test_options.h"
 #include "model/document.h"
+#include "autosave.h"
 #include "model/run_controller.h"
+#include "model/session.h"
 #include "model/weight_editor.h"
 #include "panels/args_panel.h"
 #include "panels/what_if_panel.h"
@@ -146,6 +148,45 @@ private slots:
         QTest::mouseClick(strip->closeButton(), Qt::LeftButton);
         QVERIFY(w.controller()->waitForIdle());
         QVERIFY2(doc->origin().description.contains(QStringLiteral("parity"), Qt::CaseInsensitive), qPrintable(doc->origin().description));
+    }
+
+    // Unsaved work set aside by a lesson stays what the autosave holds (a crash during the lesson
+    // recovers it, not the lesson's example); closing the lesson hands the autosave back.
+    void unsavedWorkStaysRecoverableDuringALesson()
+    {
+        QTemporaryDir dir;
+        MainWindow w(gstest::windowOptions(dir, true));
+        w.show();
+        QVERIFY(w.autosave());
+        const QString path = QString::fromStdString(gstest::dataPath("weightfiles/k3_gru_dense.keras"));
+        QString error;
+        QVERIFY2(w.openFile(path, &error), qPrintable(error));
+        QVERIFY(w.controller()->waitForIdle());
+        gruscope::WeightEdit hold;
+        hold.kind = gruscope::WeightEdit::Kind::Hold;
+        hold.unit = 1;
+        w.weightEditor()->apply(hold);
+        QVERIFY(w.document()->modified());
+        const gruscope::GruWeights edited = *w.document()->weights();
+        auto recovered = [&] {
+            Document back;
+            loadSession(w.autosave()->autosavePath(), back);
+            return back.origin().path == path && gstest::sameBits(back.weights()->bias, edited.bias);
+        };
+
+        w.startLesson(0);
+        QVERIFY(w.autosave()->holding());
+        QVERIFY(recovered());
+        QTest::mouseClick(w.lessonStrip()->showMeButton(), Qt::LeftButton); // the example changes
+        QVERIFY(w.controller()->waitForIdle());
+        QVERIFY(w.autosave()->saveNow());
+        QVERIFY(recovered());
+
+        QTest::mouseClick(w.lessonStrip()->closeButton(), Qt::LeftButton);
+        QVERIFY(!w.autosave()->holding());
+        QVERIFY(w.document()->modified());
+        QVERIFY(w.autosave()->saveNow());
+        QVERIFY(recovered());
     }
 
     void everyLessonWalksThroughTheWindow()
