@@ -58,6 +58,24 @@ StepBarsPlot::StepBarsPlot(Document* doc, QWidget* parent) : QWidget(parent), m_
     m_plot->plotLayout()->clear();
     m_plot->plotLayout()->setRowSpacing(2);
 
+    // A short panel (a small dock) has no room for three labels (−1, 0, 1 piled on each other):
+    // it keeps one interval, which shows 0 and 1 for z and r and 0 alone for h~ and h.
+    connect(m_plot, &QCustomPlot::afterLayout, this, [this] {
+        const int lineHeight = QFontMetrics(m_plot->font()).height();
+        bool changed = false;
+        for (Panel& pn : m_panels) {
+            if (!pn.rect || !pn.yTicker)
+                continue;
+            const int want = pn.rect->height() < 3 * lineHeight ? 1 : 2;
+            if (pn.yTicker->tickCount() != want) {
+                pn.yTicker->setTickCount(want);
+                changed = true;
+            }
+        }
+        if (changed)
+            m_plot->replot(QCustomPlot::rpQueuedReplot);
+    });
+
     auto* group = new QCPMarginGroup(m_plot);
     auto ticker = QSharedPointer<QCPAxisTickerFixed>::create();
     ticker->setTickStep(1.0);
@@ -81,6 +99,7 @@ StepBarsPlot::StepBarsPlot(Document* doc, QWidget* parent) : QWidget(parent), m_
         y->setTicker(yTicker);
         pn.rect->setRangeDrag(Qt::Orientations());
         pn.rect->setRangeZoom(Qt::Orientations());
+        pn.yTicker = yTicker;
         pn.bars = new QCPBars(x, y);
         pn.bars->setWidthType(QCPBars::wtPlotCoords);
         pn.bars->setWidth(0.8);

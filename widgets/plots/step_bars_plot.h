@@ -9,6 +9,7 @@
 #include "model/shown_refresh.h"
 #include "plots/exportable.h"
 
+#include <QSharedPointer>
 #include <QWidget>
 
 #include <array>
@@ -16,6 +17,7 @@
 #include <vector>
 
 class QCPAxisRect;
+class QCPAxisTickerFixed;
 class QCPBars;
 class QLabel;
 class QCustomPlot;
@@ -59,6 +61,7 @@ private:
         QCPAxisRect* rect = nullptr;
         QCPBars* bars = nullptr;     // every unit
         QCPBars* selected = nullptr; // the selected unit only, drawn over it
+        QSharedPointer<QCPAxisTickerFixed> yTicker; // its tick count follows the panel's height
     };
     void rebuild();   // result, sample: axes and value ranges
     void showStep();  // step, unit: bar values and title

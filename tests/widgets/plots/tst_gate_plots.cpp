@@ -346,6 +346,15 @@ private slots:
         QVERIFY2(v.bars.titleText().startsWith(QStringLiteral("step 99 (t = 99)\nunit 6: z ")), qPrintable(v.bars.titleText()));
         v.bars.resize(500, 360);
         QVERIFY2(!v.bars.titleText().contains(QLatin1Char('\n')), qPrintable(v.bars.titleText()));
+        // Short panels keep one tick interval (no labels piled up); tall ones get two.
+        auto tickCount = [&](int p) { return v.bars.panelRect(p)->axis(QCPAxis::atLeft)->ticker()->tickCount(); };
+        for (auto [height, want] : {std::pair{230, 1}, std::pair{900, 2}}) {
+            v.bars.resize(500, height);
+            v.bars.plot()->replot();
+            for (int p = 0; p < StepBarsPlot::kPanels; ++p)
+                QVERIFY2(tickCount(p) == want, qPrintable(QStringLiteral("panel %1 at %2 px: %3 ticks").arg(p).arg(height).arg(tickCount(p))));
+        }
+        v.bars.resize(500, 360);
         const auto table = v.bars.exportData();
         QCOMPARE(table.size(), size_t(1));
         QCOMPARE(table[0].rows, int64_t(4));
