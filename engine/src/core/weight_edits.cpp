@@ -47,6 +47,18 @@ float& at(ArrayF& a, int64_t row, int64_t column)
 
 int64_t rowsOf(const ArrayF& a) { return a.shape.size() == 2 ? a.shape[0] : (a.data.empty() ? 0 : 1); }
 
+// What a whole gate's bias edit (ScaleBias, SetBias) needs: a gate z, r or h, a finite number
+// (`what` names it) and a bias to edit.
+void requireGateBias(const GruWeights& w, int gate, double number, const char* what)
+{
+    if (gate < 0 || gate > 2)
+        throw Error(ErrorCode::InvalidArgument, "the gate must be z, r or h");
+    if (!std::isfinite(number))
+        throw Error(ErrorCode::InvalidArgument, std::string(what) + " must be a finite number");
+    if (w.bias.data.empty())
+        throw Error(ErrorCode::InvalidArgument, "this layer has no bias (use_bias=False)");
+}
+
 } // namespace
 
 std::string describeWeightEdit(const WeightEdit& e, int64_t units)
@@ -97,24 +109,14 @@ void applyWeightEdit(GruWeights& w, int64_t units, const WeightEdit& e)
         return;
     }
     case WeightEdit::Kind::ScaleBias: {
-        if (e.gate < 0 || e.gate > 2)
-            throw Error(ErrorCode::InvalidArgument, "the gate must be z, r or h");
-        if (!std::isfinite(e.factor))
-            throw Error(ErrorCode::InvalidArgument, "the factor must be a finite number");
-        if (w.bias.data.empty())
-            throw Error(ErrorCode::InvalidArgument, "this layer has no bias (use_bias=False)");
+        requireGateBias(w, e.gate, e.factor, "the factor");
         for (int64_t r = 0; r < rowsOf(w.bias); ++r)
             for (int64_t j = 0; j < U; ++j)
                 at(w.bias, r, e.gate * U + j) *= float(e.factor);
         return;
     }
     case WeightEdit::Kind::SetBias: {
-        if (e.gate < 0 || e.gate > 2)
-            throw Error(ErrorCode::InvalidArgument, "the gate must be z, r or h");
-        if (!std::isfinite(e.value))
-            throw Error(ErrorCode::InvalidArgument, "a bias must be a finite number");
-        if (w.bias.data.empty())
-            throw Error(ErrorCode::InvalidArgument, "this layer has no bias (use_bias=False)");
+        requireGateBias(w, e.gate, e.value, "the bias");
         for (int64_t r = 0; r < rowsOf(w.bias); ++r)
             for (int64_t j = 0; j < U; ++j)
                 at(w.bias, r, e.gate * U + j) = r == 0 ? e.value : 0.0f;
