@@ -281,15 +281,19 @@ void FileTreePanel::rebuild()
 
 void FileTreePanel::fitColumns()
 {
-    // A side dock is narrow: whole names matter most (they say what a node is), so they get up
-    // to 70 % of it; shape and dtype what they need; the value the rest, or a scroll away.
+    // A side dock is narrow. Shape and dtype are short and say what a tensor is, so they get what
+    // they need (up to a quarter each); the name what is left of the view, at least 40 % (a long
+    // name elides, its tooltip has it whole); the value the rest, or a scroll away. Names first at
+    // 70 % pushed the dtype out of a 300 px dock.
     m_tree->resizeColumnToContents(NameColumn);
     m_tree->resizeColumnToContents(ShapeColumn);
     m_tree->resizeColumnToContents(TypeColumn);
     const int room = std::max(200, m_tree->viewport()->width());
-    m_tree->setColumnWidth(NameColumn, std::min(m_tree->columnWidth(NameColumn), room * 7 / 10));
-    m_tree->setColumnWidth(ShapeColumn, std::min(m_tree->columnWidth(ShapeColumn), room / 4));
-    m_tree->setColumnWidth(TypeColumn, std::min(m_tree->columnWidth(TypeColumn), room / 4));
+    const int shape = std::min(m_tree->columnWidth(ShapeColumn), room / 4);
+    const int type = std::min(m_tree->columnWidth(TypeColumn), room / 4);
+    m_tree->setColumnWidth(ShapeColumn, shape);
+    m_tree->setColumnWidth(TypeColumn, type);
+    m_tree->setColumnWidth(NameColumn, std::min(m_tree->columnWidth(NameColumn), std::max(room * 4 / 10, room - shape - type)));
 }
 
 bool FileTreePanel::eventFilter(QObject* watched, QEvent* event)

@@ -98,6 +98,35 @@ private slots:
         QVERIFY(!kernel->font(0).bold());
     }
 
+    // In a dock as narrow as the window's at 1280 px, a tensor's shape and dtype stay in view
+    // whole; the long name gives way (it elides, its tooltip has it).
+    void narrowDockKeepsShapeAndTypeInView()
+    {
+        const auto file = load(fixture("tfk_bidi_concat.full.h5"));
+        FileTreePanel panel;
+        panel.resize(310, 400);
+        panel.setFile(file, 0);
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        QTreeWidget* view = panel.view();
+        QTreeWidgetItem* kernel = panel.itemForPath(QString::fromStdString(file->info.layers[0].tensors[1]));
+        QVERIFY(kernel);
+        const QFontMetrics fm(view->font());
+        const int typeEnd = view->header()->sectionViewportPosition(FileTreePanel::TypeColumn) +
+                            view->columnWidth(FileTreePanel::TypeColumn);
+        QVERIFY2(typeEnd <= view->viewport()->width(), qPrintable(QStringLiteral("dtype ends at %1 of %2 px")
+                                                                      .arg(typeEnd)
+                                                                      .arg(view->viewport()->width())));
+        QVERIFY(view->columnWidth(FileTreePanel::TypeColumn) >= fm.horizontalAdvance(QStringLiteral("float32")));
+        QVERIFY(view->columnWidth(FileTreePanel::ShapeColumn) >=
+                fm.horizontalAdvance(kernel->text(FileTreePanel::ShapeColumn)));
+        QVERIFY(view->columnWidth(FileTreePanel::NameColumn) >= view->viewport()->width() * 4 / 10);
+        // Deep names, indentation included, need over half the view: they do compete for the room.
+        view->resizeColumnToContents(FileTreePanel::NameColumn);
+        QVERIFY2(view->columnWidth(FileTreePanel::NameColumn) > view->viewport()->width() / 2,
+                 "the fixture's names must be long enough to compete for the room");
+    }
+
     void clickingTensorsFollowsTheLayers()
     {
         const auto file = load(fixture("tfk_bidi_concat.full.h5"));
