@@ -32,9 +32,11 @@ void setupDocks(QMainWindow* w, const DockedPanels& p)
     auto* args = makeDock(w, QObject::tr("Layer arguments"), QStringLiteral("argsDock"), p.args, true);
     auto* elig = makeDock(w, QObject::tr("cuDNN eligibility"), QStringLiteral("eligibilityDock"), p.eligibility, true);
     auto* input = makeDock(w, QObject::tr("Input"), QStringLiteral("inputDock"), p.input, true);
-    auto* eq = makeDock(w, QObject::tr("Equations at this step"), QStringLiteral("equationDock"), p.equations, false);
+    // Short titles: four docks share the right column's tab bar, and at 1280 px longer ones were
+    // cut to "W…". The step each shows is written inside it.
+    auto* eq = makeDock(w, QObject::tr("Equations"), QStringLiteral("equationDock"), p.equations, false);
     auto* lines = makeDock(w, QObject::tr("Units over time"), QStringLiteral("linesDock"), p.lines, false);
-    auto* bars = makeDock(w, QObject::tr("All units at this step"), QStringLiteral("barsDock"), p.bars, false);
+    auto* bars = makeDock(w, QObject::tr("All units"), QStringLiteral("barsDock"), p.bars, false);
 
     w->addDockWidget(Qt::LeftDockWidgetArea, args);
     w->addDockWidget(Qt::LeftDockWidgetArea, elig);

@@ -14,9 +14,9 @@ struct DockedPanels {
     QWidget* args = nullptr;        // "Layer arguments", left, top
     QWidget* eligibility = nullptr; // "cuDNN eligibility", left, below the arguments
     QWidget* input = nullptr;       // "Input", right, top
-    QWidget* equations = nullptr;   // "Equations at this step", right, below the input
+    QWidget* equations = nullptr;   // "Equations" (at the current step), right, below the input
     QWidget* lines = nullptr;       // "Units over time", under the central views
-    QWidget* bars = nullptr;        // "All units at this step", a tab beside the equations
+    QWidget* bars = nullptr;        // "All units" (the gates at the current step), a tab beside the equations
     QWidget* fileTree = nullptr;    // "File", a tab beside the equations and the bars
 };
 

@@ -119,8 +119,8 @@ std::vector<Lesson> build()
                                     "value −10 and press Set."),
                         LessonView::WhatIf, [](Document& d) { loadExample(d, QStringLiteral("sine")); },
                         [](const Document& d) { return resetBiasBelow(d, -5.0f); }, [](Document& d) { setResetBias(d, -10.0f); }},
-                       {QObject::tr("The r row of the heatmaps is now dark (near 0) everywhere. In <b>Equations at this "
-                                    "step</b> the term r ⊙ (h·R + b<sub>rec</sub>) is about 0: each unit's candidate depends "
+                       {QObject::tr("The r row of the heatmaps is now dark (near 0) everywhere. In <b>Equations</b> the "
+                                    "term r ⊙ (h·R + b<sub>rec</sub>) is about 0: each unit's candidate depends "
                                     "on the current input only."),
                         QObject::tr("Step to step 5 and read the h~ line in the equations."), LessonView::Equations, {},
                         [](const Document& d) { return d.currentStep() >= 5; }, [](Document& d) { d.setCurrentStep(5); }},

@@ -275,7 +275,7 @@ void WeightsView::rebuild()
         xb->setRange(-0.5, double(G) - 0.5);
         xb->setTickLabels(last);
         if (last)
-            xb->setLabel(tr("unit j inside each gate block (column = block·U + j); click a column to select its unit"));
+            xb->setLabel(tr("unit j inside each gate block (column = block·U + j); click a cell to select its unit"));
 
         auto rowsTicker = QSharedPointer<QCPAxisTickerText>::create();
         if (p.tensor == QLatin1String("bias")) {
