@@ -160,6 +160,9 @@ GateHeatmaps::GateHeatmaps(Document* doc, QWidget* parent) : QWidget(parent), m_
         connect(x, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, [this, p] { onTimeRangeChanged(p); });
     }
     m_panels.back().rect->axis(QCPAxis::atBottom)->setLabel(tr("processing step s"));
+    // Heights are known only once laid out; changing labels and ticks moves only the horizontal
+    // margins, so a second layout keeps the heights and this settles.
+    connect(m_plot, &QCustomPlot::afterLayout, this, &GateHeatmaps::fitToPanelHeight);
     m_plot->plotLayout()->setColumnStretchFactor(1, 0.01);
     m_plot->plotLayout()->setRowStretchFactor(0, 0.01);
     m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
@@ -226,6 +229,39 @@ const gruscope::ArrayF* GateHeatmaps::panelArray(int panel) const
     case 3: return &trc.h;
     default: return nullptr;
     }
+}
+
+void GateHeatmaps::fitToPanelHeight()
+{
+    // A short panel (a small window with the lesson strip open: about 35 px each) cannot hold its
+    // rotated labels or a tick per unit: the labels ran into the next panel's and the unit numbers
+    // into each other. Such a panel keeps the gate's name on the left, drops the right-hand label
+    // and keeps ticks about two lines apart.
+    bool changed = false;
+    auto set = [&changed](bool differs, auto&& apply) {
+        if (differs) {
+            apply();
+            changed = true;
+        }
+    };
+    for (int p = 0; p < kPanels; ++p) {
+        Panel& pn = m_panels[size_t(p)];
+        QCPAxis* y = pn.rect->axis(QCPAxis::atLeft);
+        QCPAxis* scaleAxis = pn.scale->axis();
+        const int height = pn.rect->height();
+        const QString longLeft = tr("%1 · unit").arg(QLatin1String(kPanelName[p]));
+        const QString longRight = tr("%1 %2").arg(QLatin1String(kPanelName[p]), tr(kPanelRole[p]));
+        const QString left = QFontMetrics(y->labelFont()).horizontalAdvance(longLeft) <= height ? longLeft
+                                                                                                 : QString::fromLatin1(kPanelName[p]);
+        const QString right = QFontMetrics(scaleAxis->labelFont()).horizontalAdvance(longRight) <= height ? longRight : QString();
+        const int ticks = std::clamp(height / (2 * QFontMetrics(y->tickLabelFont()).height()), 1, 5);
+        set(y->label() != left, [&] { y->setLabel(left); });
+        set(scaleAxis->label() != right, [&] { scaleAxis->setLabel(right); });
+        set(y->ticker()->tickCount() != ticks, [&] { y->ticker()->setTickCount(ticks); });
+        set(scaleAxis->ticker()->tickCount() != std::min(ticks, 3), [&] { scaleAxis->ticker()->setTickCount(std::min(ticks, 3)); });
+    }
+    if (changed)
+        m_plot->replot(QCustomPlot::rpQueuedReplot);
 }
 
 void GateHeatmaps::clearMaskBands()

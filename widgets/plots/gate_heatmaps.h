@@ -87,6 +87,7 @@ private:
     void placeCursor();     // position only, no redraw
     void placeUnitMarks();
     void clearMaskBands();
+    void fitToPanelHeight(); // labels and ticks that fit each panel's laid-out height
     void setAllTimeRanges(double lower, double upper);
     void onTimeRangeChanged(int panel);
     // Panel and cell under a widget position; false outside the heat maps.

@@ -107,6 +107,53 @@ private slots:
         QCOMPARE(tables[2].values[size_t(5 * 100 + 42)], double(out->traced(tr.hh, slot, 42, 5)));
     }
 
+    // In a short view (a small window with a lesson open) each panel is a few lines high: its
+    // rotated labels must fit its height and its unit numbers must not run into each other; a
+    // tall view keeps the long labels.
+    void shortPanelsKeepLabelsAndTicksApart()
+    {
+        Document doc;
+        RunController controller(&doc);
+        Views v(&doc);
+        loadExample(doc, QStringLiteral("sine"));
+        QVERIFY(controller.waitForIdle());
+        auto scaleAxis = [&](int p) {
+            auto* layout = v.heat.plot()->plotLayout();
+            auto* scale = qobject_cast<QCPColorScale*>(layout->elementAt(layout->rowColToIndex(p + 1, 1)));
+            return scale ? scale->axis() : nullptr;
+        };
+        for (int height : {300, 900}) {
+            v.heat.resize(700, height);
+            v.heat.plot()->replot(); // lays out, then fits the labels to the heights
+            v.heat.plot()->replot();
+            for (int p = 0; p < GateHeatmaps::kPanels; ++p) {
+                QCPAxisRect* rect = v.heat.panelRect(p);
+                QCPAxis* y = rect->axis(QCPAxis::atLeft);
+                QCPAxis* right = scaleAxis(p);
+                QVERIFY(right);
+                const QString where = QStringLiteral("panel %1, %2 px high in a %3 px view").arg(p).arg(rect->height()).arg(height);
+                QVERIFY2(QFontMetrics(y->labelFont()).horizontalAdvance(y->label()) <= rect->height(),
+                         qPrintable(where + QStringLiteral(": left label ") + y->label()));
+                QVERIFY2(QFontMetrics(right->labelFont()).horizontalAdvance(right->label()) <= rect->height(),
+                         qPrintable(where + QStringLiteral(": right label ") + right->label()));
+                QVERIFY2(!y->label().isEmpty(), qPrintable(where)); // the panel still says which gate it is
+                const QVector<double> ticks = y->tickVector();
+                QVERIFY2(!ticks.isEmpty(), qPrintable(where));
+                const int lineHeight = QFontMetrics(y->tickLabelFont()).height();
+                for (int k = 1; k < ticks.size(); ++k)
+                    QVERIFY2(std::abs(y->coordToPixel(ticks[k]) - y->coordToPixel(ticks[k - 1])) >= lineHeight,
+                             qPrintable(where + QStringLiteral(": unit ticks %1 and %2 overlap").arg(ticks[k - 1]).arg(ticks[k])));
+                if (height == 900) {
+                    QVERIFY2(y->label().endsWith(QStringLiteral("· unit")), qPrintable(where + y->label()));
+                    QVERIFY2(!right->label().isEmpty(), qPrintable(where));
+                }
+            }
+            if (height == 300)
+                QVERIFY2(scaleAxis(0)->label().isEmpty(),
+                         "a 300 px view should be short enough to need the compact labels");
+        }
+    }
+
     void steppingMovesTheCursorOnly()
     {
         Document doc;
