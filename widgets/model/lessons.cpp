@@ -147,10 +147,12 @@ std::vector<Lesson> build()
     all.push_back({QObject::tr("Masks must be right-padded for cuDNN"),
                    {
                        {QObject::tr("Sequences in a batch have different lengths; shorter ones are padded and a <b>mask</b> "
-                                    "marks the padding (0) so the layer skips those steps. Keras's cuDNN path only works when "
-                                    "every sample's real steps come first: <b>right padding</b>, 1 1 1 0 0."),
+                                    "marks the padding (0) so the layer skips those steps. This example's four sequences "
+                                    "have 12, 9, 6 and 3 real steps, padding after them: <b>right padding</b>, 1 1 1 0 0, "
+                                    "the only kind Keras's cuDNN path works with. On masked steps the state h is kept: see the "
+                                    "flat end of the h heatmap for samples 1 to 3 (Sample, top right)."),
                         QObject::tr("Give the input a left-padded mask (0 0 1 1 1): Input ▸ Mask ▸ left-padded preset."),
-                        LessonView::Input, [](Document& d) { loadExample(d, QStringLiteral("sine")); },
+                        LessonView::Input, [](Document& d) { loadExample(d, QStringLiteral("masked_sum")); },
                         [](const Document& d) { return hasPadding(d) && !isRightPadded(*d.mask()); },
                         [](Document& d) { d.setMask(paddedMask(d, std::max<int64_t>(1, d.steps() * 2 / 3), false)); }},
                        {QObject::tr("The <b>cuDNN eligibility</b> panel now fails the mask condition: cuDNN would read the "
@@ -158,7 +160,8 @@ std::vector<Lesson> build()
                         QObject::tr("Make the mask right-padded (the right-padded preset), with some padding left."),
                         LessonView::Eligibility, {}, [](const Document& d) { return hasPadding(d) && isRightPadded(*d.mask()); },
                         [](Document& d) { d.setMask(paddedMask(d, std::max<int64_t>(1, d.steps() * 2 / 3), true)); }},
-                   }});
+                   },
+                   QStringLiteral("masked_sum")});
 
     all.push_back({QObject::tr("go_backwards and stateful"),
                    {
