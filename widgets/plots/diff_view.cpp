@@ -182,7 +182,13 @@ void DiffView::recompute()
     try {
         m_diff = diffWeights(*a, *m_other, 0.0, 10);
     } catch (const Error& e) {
-        m_summary->setText(tr("A: the window's model; B: %1. They cannot be compared: %2").arg(m_label, QString::fromUtf8(e.what())));
+        // The engine's message starts "cannot compare weights of different shapes: …".
+        QString why = QString::fromUtf8(e.what());
+        if (!why.isEmpty())
+            why[0] = why[0].toUpper();
+        m_summary->setText(tr("A: the window's model; B: %1.\n%2.\nFile ▸ Compare weights with… can take another layer "
+                              "or file.")
+                               .arg(m_label, why));
         showComparison(false);
         return;
     }
