@@ -1,5 +1,6 @@
 #include "plots/sweep_view.h"
 
+#include "plots/legend_placement.h"
 #include "plots/plot_theme.h"
 
 #include <qcustomplot.h>
@@ -52,6 +53,7 @@ SweepView::SweepView(QWidget* parent) : QWidget(parent)
     }
     m_plot->legend->setVisible(true);
     m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
+    keepLegendOffTheData(m_plot, m_plot->axisRect(), m_plot->legend);
     m_table = new QTableWidget(this);
     m_table->setColumnCount(8);
     m_table->setHorizontalHeaderLabels({tr("T"), tr("B"), tr("U"), tr("backend"), tr("ms per call"), tr("µs per step"),

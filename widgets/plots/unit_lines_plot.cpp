@@ -1,5 +1,6 @@
 #include "plots/unit_lines_plot.h"
 
+#include "plots/legend_placement.h"
 #include "plots/plot_theme.h"
 
 #include <qcustomplot.h>
@@ -107,6 +108,7 @@ UnitLinesPlot::UnitLinesPlot(Document* doc, QWidget* parent) : QWidget(parent), 
     m_plot->legend->setVisible(true);
     m_plot->legend->setFont(QFont(font().family(), std::max(7, font().pointSize() - 1)));
     m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+    keepLegendOffTheData(m_plot, m_plot->axisRect(), m_plot->legend);
     m_plot->axisRect()->setRangeDrag(Qt::Horizontal);
     m_plot->axisRect()->setRangeZoom(Qt::Horizontal);
     m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
