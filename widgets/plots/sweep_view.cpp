@@ -13,6 +13,7 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 
 namespace gsui {
@@ -181,8 +182,35 @@ void SweepView::redraw()
     const double uMin = double(*std::min_element(m_result.spec.U.begin(), m_result.spec.U.end()));
     const double uMax = double(*std::max_element(m_result.spec.U.begin(), m_result.spec.U.end()));
     m_plot->xAxis->setRange(uMin / 1.5, uMax * 1.5);
-    if (hi > 0)
+    // Ticks at the swept U values (a log ticker over less than a decade gave 2.5, 5, 7.5 for
+    // U = 3, 5, 9), at most about a dozen, evenly apart on the log axis.
+    auto unitTicks = QSharedPointer<QCPAxisTickerText>::create();
+    std::vector<int64_t> us = m_result.spec.U;
+    std::sort(us.begin(), us.end());
+    const double minGap = std::log(uMax * 1.5 / (uMin / 1.5)) / 12.0;
+    double lastKept = 0;
+    for (int64_t u : us)
+        if (lastKept == 0 || std::log(double(u) / lastKept) >= minGap) {
+            unitTicks->addTick(double(u), QString::number(u));
+            lastKept = double(u);
+        }
+    m_plot->xAxis->setTicker(unitTicks);
+    if (hi > 0) {
         m_plot->yAxis->setRange(lo / 2, hi * 2);
+        // 1-2-5 ticks on the log axis: over less than a couple of decades a log ticker falls back
+        // to linear steps (0.5, 1, 1.5, 2, 2.5 crowded at the top); over many, powers of 10 only.
+        auto timeTicks = QSharedPointer<QCPAxisTickerText>::create();
+        std::vector<double> values;
+        for (int e = int(std::floor(std::log10(lo / 2))); e <= int(std::ceil(std::log10(hi * 2))); ++e)
+            for (double m : {1.0, 2.0, 5.0})
+                if (const double v = m * std::pow(10.0, e); v >= lo / 2 && v <= hi * 2)
+                    values.push_back(v);
+        const bool decadesOnly = values.size() > 9;
+        for (double v : values)
+            if (!decadesOnly || std::abs(std::log10(v) - std::round(std::log10(v))) < 1e-9)
+                timeTicks->addTick(v, QString::number(v, 'g', 3));
+        m_plot->yAxis->setTicker(timeTicks);
+    }
     // The crossover of this (T, B).
     QString cross;
     for (const SweepCrossover& x : m_result.crossovers) {

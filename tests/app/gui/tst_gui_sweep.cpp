@@ -6,11 +6,15 @@
 #include "sweep_dialog.h"
 #include "plots/sweep_view.h"
 
+#include <qcustomplot.h>
+
 #include <QFile>
 #include <QStandardPaths>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <cmath>
 
 using namespace gsui;
 
@@ -50,6 +54,17 @@ private slots:
         v->showSlice(4, 1);
         QCOMPARE(v->curves()[0].second.size(), size_t(3));
         QVERIFY(v->titleText().startsWith(QStringLiteral("T = 4, B = 1")));
+        // The U axis is labelled at the swept sizes; the time axis at 1-2-5 values, one or more.
+        auto xTicks = qSharedPointerDynamicCast<QCPAxisTickerText>(v->plot()->xAxis->ticker());
+        QVERIFY(xTicks);
+        QCOMPARE(xTicks->ticks().keys(), (QList<double>{3, 5, 9}));
+        auto yTicks = qSharedPointerDynamicCast<QCPAxisTickerText>(v->plot()->yAxis->ticker());
+        QVERIFY(yTicks && !yTicks->ticks().isEmpty());
+        for (double t : yTicks->ticks().keys()) {
+            const double mantissa = t / std::pow(10.0, std::floor(std::log10(t) + 1e-9));
+            QVERIFY2(std::abs(mantissa - 1) < 1e-6 || std::abs(mantissa - 2) < 1e-6 || std::abs(mantissa - 5) < 1e-6,
+                     qPrintable(QString::number(t)));
+        }
         QCOMPARE(int(v->exportData().front().rows), 12);
         // GRUSCOPE_SCREENSHOT_DIR: keep a picture of the dialog to look at.
         if (const QString shots = qEnvironmentVariable("GRUSCOPE_SCREENSHOT_DIR"); !shots.isEmpty())
