@@ -132,6 +132,11 @@ FileTreePanel::FileTreePanel(QWidget* parent) : QWidget(parent)
     m_tree->viewport()->installEventFilter(this);
     connect(m_filter, &QLineEdit::textChanged, this, &FileTreePanel::setFilter);
     connect(m_tree, &QTreeWidget::itemClicked, this, [this](QTreeWidgetItem* item) { onItemClicked(item); });
+    // Opening a deeper group may need a wider name column (fitColumns).
+    connect(m_tree, &QTreeWidget::itemExpanded, this, [this] {
+        if (m_file)
+            fitColumns();
+    });
     connect(m_tree, &QTreeWidget::itemActivated, this, [this](QTreeWidgetItem* item) { onItemClicked(item); });
 }
 
@@ -284,16 +289,38 @@ void FileTreePanel::fitColumns()
     // A side dock is narrow. Shape and dtype are short and say what a tensor is, so they get what
     // they need (up to a quarter each); the name what is left of the view, at least 40 % (a long
     // name elides, its tooltip has it whole); the value the rest, or a scroll away. Names first at
-    // 70 % pushed the dtype out of a 300 px dock.
+    // 70 % pushed the dtype out of a 300 px dock. But the deepest open row (a .keras file's
+    // layers/gru/cell/vars/0) must still show the start of its name past the indentation, or
+    // the tree shows rows without names: then the columns after it scroll.
     m_tree->resizeColumnToContents(NameColumn);
     m_tree->resizeColumnToContents(ShapeColumn);
     m_tree->resizeColumnToContents(TypeColumn);
     const int room = std::max(200, m_tree->viewport()->width());
     const int shape = std::min(m_tree->columnWidth(ShapeColumn), room / 4);
     const int type = std::min(m_tree->columnWidth(TypeColumn), room / 4);
+    const int readable = m_tree->indentation() * (deepestOpenLevel() + 1) + m_tree->iconSize().width() + 8 +
+                         m_tree->fontMetrics().horizontalAdvance(QStringLiteral("kernel:0…"));
     m_tree->setColumnWidth(ShapeColumn, shape);
     m_tree->setColumnWidth(TypeColumn, type);
-    m_tree->setColumnWidth(NameColumn, std::min(m_tree->columnWidth(NameColumn), std::max(room * 4 / 10, room - shape - type)));
+    m_tree->setColumnWidth(NameColumn,
+                           std::min(m_tree->columnWidth(NameColumn), std::max({room * 4 / 10, room - shape - type, readable})));
+}
+
+int FileTreePanel::deepestOpenLevel() const
+{
+    // Depth 0 = a top-level row. Only rows that can be seen: not filtered out, every parent open.
+    int deepest = 0;
+    std::function<void(QTreeWidgetItem*, int)> walk = [&](QTreeWidgetItem* item, int depth) {
+        if (item->isHidden())
+            return;
+        deepest = std::max(deepest, depth);
+        if (item->isExpanded())
+            for (int k = 0; k < item->childCount(); ++k)
+                walk(item->child(k), depth + 1);
+    };
+    for (int k = 0; k < m_tree->topLevelItemCount(); ++k)
+        walk(m_tree->topLevelItem(k), 0);
+    return deepest;
 }
 
 bool FileTreePanel::eventFilter(QObject* watched, QEvent* event)

@@ -72,6 +72,7 @@ protected:
 private:
     void rebuild();
     void fitColumns();
+    int deepestOpenLevel() const; // of the rows that can be seen; 0 = top level
     void markCurrentLayer();
     void onItemClicked(QTreeWidgetItem* item);
 

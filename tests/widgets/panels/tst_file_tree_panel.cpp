@@ -127,6 +127,33 @@ private slots:
                  "the fixture's names must be long enough to compete for the room");
     }
 
+    // A .keras file's tensors sit six levels down (layers/gru/cell/vars/0): in a narrow dock the
+    // name column keeps room past the indentation for the start of their names, and the columns
+    // after it scroll instead.
+    void deepTensorsKeepTheirNames()
+    {
+        const auto file = load(fixture("k3_gru_dense.keras"));
+        FileTreePanel panel;
+        panel.resize(250, 400);
+        panel.setFile(file, 0);
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        QTreeWidget* view = panel.view();
+        QTreeWidgetItem* kernel = panel.itemForPath(QString::fromStdString(file->info.layers[0].tensors[0]));
+        QVERIFY(kernel);
+        int depth = 0;
+        for (auto* up = kernel->parent(); up; up = up->parent())
+            ++depth;
+        QVERIFY2(depth >= 4, qPrintable(QString::number(depth)));
+        const int textRoom = view->columnWidth(FileTreePanel::NameColumn) - view->indentation() * (depth + 1) -
+                             view->iconSize().width() - 8;
+        QVERIFY2(textRoom >= view->fontMetrics().horizontalAdvance(QStringLiteral("kernel:0")),
+                 qPrintable(QStringLiteral("%1 px for the name of %2 at depth %3")
+                                .arg(textRoom)
+                                .arg(kernel->text(FileTreePanel::NameColumn))
+                                .arg(depth)));
+    }
+
     void clickingTensorsFollowsTheLayers()
     {
         const auto file = load(fixture("tfk_bidi_concat.full.h5"));
