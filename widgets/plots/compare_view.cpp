@@ -1,6 +1,7 @@
 #include "plots/compare_view.h"
 
 #include "model/engine_qt.h"
+#include "plots/legend_placement.h"
 #include "plots/plot_theme.h"
 
 #include "gruscope/device.h"
@@ -236,6 +237,7 @@ void CompareView::buildPlot()
     legend->setFont(f);
     legend->setRowSpacing(0);
     m_plot->legend = legend;
+    keepLegendOffTheData(m_plot, m_plot->axisRect(0), legend);
 }
 
 double CompareView::tolerance() const { return m_tolerance->currentData().toDouble(); }

@@ -2,6 +2,7 @@
 
 #include "model/run_request.h"
 #include "plots/color_scales.h"
+#include "plots/legend_placement.h"
 #include "plots/plot_theme.h"
 
 #include "gruscope/error.h"
@@ -113,6 +114,7 @@ DiffView::DiffView(Document* doc, QWidget* parent) : QWidget(parent), m_doc(doc)
     legend->setLayer(QStringLiteral("legend"));
     legend->addItem(new QCPPlottableLegendItem(legend, a));
     legend->addItem(new QCPPlottableLegendItem(legend, b));
+    keepLegendOffTheData(m_plot, oRect, legend);
 
     auto* left = new QSplitter(Qt::Vertical, this);
     left->addWidget(m_blocks);

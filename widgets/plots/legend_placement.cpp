@@ -86,10 +86,21 @@ void keepLegendOffTheData(QCustomPlot* plot, QCPAxisRect* rect, QCPLegend* legen
                 bestCovered = covered;
             }
         }
-        if (best != current) {
-            rect->insetLayout()->setInsetAlignment(0, best);
-            plot->replot(QCustomPlot::rpQueuedReplot);
+        // Where every corner hides something (a wide legend over a curve that fills the plot),
+        // the lines show through it.
+        QBrush brush = legend->brush();
+        QColor fill = brush.color();
+        const int alpha = bestCovered > 0 ? 170 : 255;
+        const bool refill = fill.alpha() != alpha && brush.style() != Qt::NoBrush;
+        if (refill) {
+            fill.setAlpha(alpha);
+            brush.setColor(fill);
+            legend->setBrush(brush);
         }
+        if (best != current)
+            rect->insetLayout()->setInsetAlignment(0, best);
+        if (best != current || refill)
+            plot->replot(QCustomPlot::rpQueuedReplot);
     });
 }
 

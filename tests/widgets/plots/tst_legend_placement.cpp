@@ -92,6 +92,22 @@ private slots:
         QVERIFY(!p.legendHidesData());
     }
 
+    // A zigzag through every corner: the legend cannot avoid the line, so the line shows through
+    // it; once a corner is free again the legend is opaque.
+    void crowdedPlotsGetATranslucentLegend()
+    {
+        Plot p;
+        QVector<double> zigzag(21);
+        for (int i = 0; i < 21; ++i)
+            zigzag[i] = i % 2 ? 1.0 : -1.0;
+        p.settle(zigzag);
+        QVERIFY2(p.plot.legend->brush().color().alpha() < 255, "a legend over the data must let it show through");
+        QVector<double> flat(21, 0.0);
+        p.settle(flat);
+        QCOMPARE(p.plot.legend->brush().color().alpha(), 255);
+        QVERIFY(!p.legendHidesData());
+    }
+
     void tiesKeepTheCurrentCorner()
     {
         Plot p;
