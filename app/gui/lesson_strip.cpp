@@ -1,5 +1,7 @@
 #include "lesson_strip.h"
 
+#include "model/examples.h"
+
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -28,7 +30,6 @@ LessonStrip::LessonStrip(Document* doc, QWidget* parent) : QWidget(parent), m_do
     m_returnNote = new QLabel(this);
     m_returnNote->setWordWrap(true);
     m_returnNote->setStyleSheet(QStringLiteral("font-style: italic;"));
-    m_returnNote->hide();
     m_close = new QToolButton(this);
     m_close->setText(QStringLiteral("✕"));
     m_close->setToolTip(tr("Close the lesson"));
@@ -100,13 +101,23 @@ void LessonStrip::showStep()
     m_text->setText(s.text);
     m_progress->setText(tr("step %1 of %2").arg(m_step + 1).arg(l.steps.size()));
     m_back->setEnabled(m_step > 0);
+    showNote();
     check();
 }
 
 void LessonStrip::setReturnNote(const QString& note)
 {
-    m_returnNote->setText(note);
-    m_returnNote->setVisible(!note.isEmpty());
+    m_closeNote = note;
+    showNote();
+}
+
+void LessonStrip::showNote()
+{
+    // Lessons differ in their example (the masks lesson uses masked_sum): the line follows the
+    // lesson chosen in the strip, not the one the window started.
+    const QString example = tr("This lesson works on the bundled example “%1”.").arg(exampleInfo(lessons()[size_t(m_lesson)].example).title);
+    m_returnNote->setText(m_closeNote.isEmpty() ? example : example + QLatin1Char(' ') + m_closeNote);
+    m_returnNote->setVisible(true);
 }
 
 QString LessonStrip::returnNote() const { return m_returnNote->text(); }

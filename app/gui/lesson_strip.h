@@ -33,7 +33,8 @@ public:
     QPushButton* showMeButton() const { return m_showMe; }
     QPushButton* nextButton() const { return m_next; }
     QToolButton* closeButton() const { return m_close; }
-    // A line under the step's text on what closing the lesson does; empty hides it.
+    // A line under the step's text: which bundled example the current lesson works on (the strip
+    // follows the lesson), then `note`, on what closing the lesson does (may be empty).
     void setReturnNote(const QString& note);
     QString returnNote() const;
 
@@ -44,6 +45,7 @@ signals:
 private:
     void check();    // the task's state, after any change of the document
     void showStep(); // the current step's texts, without running its setup
+    void showNote(); // the example line and the return note
 
     Document* m_doc;
     int m_lesson = 0, m_step = 0;
@@ -52,6 +54,8 @@ private:
     QLabel* m_text;
     QLabel* m_task;
     QLabel* m_returnNote;
+    QString m_closeNote; // setReturnNote's
+
     QPushButton* m_back;
     QPushButton* m_showMe;
     QPushButton* m_next;

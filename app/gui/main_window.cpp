@@ -902,10 +902,11 @@ void MainWindow::startLesson(int lesson)
             m_autosave->hold(b.session);
         m_beforeLesson = std::move(b);
     }
-    m_lessons->setReturnNote(m_beforeLesson ? tr("The lessons work on the bundled example “%1”. Your model (%2) is kept: "
-                                                 "✕ closes the lesson and brings it back, with any unsaved changes.")
-                                                  .arg(ex.title, m_beforeLesson->name)
-                                            : tr("The lessons work on the bundled example “%1”.").arg(ex.title));
+    // The strip adds which example the lesson works on.
+    m_lessons->setReturnNote(m_beforeLesson ? tr("Your model (%1) is kept: ✕ closes the lesson and brings it back, with "
+                                                 "any unsaved changes.")
+                                                  .arg(m_beforeLesson->name)
+                                            : QString());
     m_lessons->show();
     m_lessons->start(lesson);
     m_sessionPath.clear(); // the example is not the session file the window had

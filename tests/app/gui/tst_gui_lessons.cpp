@@ -6,6 +6,7 @@
 #include "main_window.h"
 #include "window_test_options.h"
 #include "model/document.h"
+#include "model/examples.h"
 #include "autosave.h"
 #include "model/run_controller.h"
 #include "model/session.h"
@@ -124,7 +125,20 @@ private slots:
         LessonStrip* strip = w.lessonStrip();
         QVERIFY(doc->origin().path.isEmpty()); // the lesson's example
         QVERIFY2(strip->returnNote().contains(QStringLiteral("k3_two_gru.keras")), qPrintable(strip->returnNote()));
+        QVERIFY2(strip->returnNote().contains(exampleInfo(QStringLiteral("sine")).title), qPrintable(strip->returnNote()));
         QVERIFY(!w.weightFile());
+        // The student picks the masks lesson in the strip: its example, and the note follows.
+        auto* choice = strip->findChild<QComboBox*>();
+        QVERIFY(choice);
+        const QString masked = exampleInfo(QStringLiteral("masked_sum")).title;
+        emit choice->activated(3);
+        QVERIFY(w.controller()->waitForIdle());
+        QCOMPARE(doc->origin().description, exampleDescription(QStringLiteral("masked_sum")));
+        QVERIFY2(strip->returnNote().contains(masked) && strip->returnNote().contains(QStringLiteral("k3_two_gru.keras")),
+                 qPrintable(strip->returnNote()));
+        emit choice->activated(0);
+        QVERIFY(w.controller()->waitForIdle());
+        QVERIFY2(!strip->returnNote().contains(masked), qPrintable(strip->returnNote()));
         QTest::mouseClick(strip->showMeButton(), Qt::LeftButton); // the lesson changes its example
         QVERIFY(w.controller()->waitForIdle());
 
