@@ -509,6 +509,12 @@ void CompareView::showTable()
             m_table->setItem(rowIndex, c, item);
         }
     }
+    // The copy and device times exist for GPU backends only: without one that ran they would be
+    // two columns of dashes, and the table would scroll sideways sooner.
+    const bool gpuRan = std::any_of(r.report.rows.begin(), r.report.rows.end(),
+                                    [](const CompareRow& row) { return row.ran && isGpu(row.kind); });
+    m_table->setColumnHidden(ColCopies, !gpuRan);
+    m_table->setColumnHidden(ColDevice, !gpuRan);
     // Widths from the numbers only: a reason spans the columns and wraps within them.
     m_table->resizeColumnsToContents();
     const bool dark = palette().color(QPalette::Window).lightness() < 128;

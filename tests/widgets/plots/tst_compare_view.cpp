@@ -172,6 +172,16 @@ private slots:
         QCOMPARE(cell(cpuRow, QStringLiteral("worst")), QStringLiteral("%1, %2").arg(worstStep).arg(worstUnit));
         QCOMPARE(cell(cpuRow, QStringLiteral("output error")), QString::number(row->ulpsMax, 'f', 1));
         QCOMPARE(cell(cpuRow, QStringLiteral("copies")), QStringLiteral("—")); // no device, no copies
+        // The copy and device columns show only when a GPU backend ran.
+        bool gpuRan = false;
+        for (const char* gpu : {"cudnn", "cuda"})
+            if (const CompareRow* g = view.row(QLatin1String(gpu)))
+                gpuRan = gpuRan || g->ran;
+        for (int c = 0; c < table->columnCount(); ++c) {
+            const QString header = table->horizontalHeaderItem(c)->text();
+            if (header.startsWith(QStringLiteral("copies")) || header.startsWith(QStringLiteral("device")))
+                QVERIFY2(table->isColumnHidden(c) == !gpuRan, qPrintable(header));
+        }
         QCOMPARE(cell(cpuRow, QStringLiteral("gate trace")), QStringLiteral("from the backend"));
 
         // What the view exports is what it shows.
