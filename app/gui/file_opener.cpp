@@ -54,6 +54,7 @@ std::optional<OpenedFile> openFileInto(Document& doc, const QString& path, const
                 return std::nullopt;
         }
         loadLayer(doc, file, index);
+        opened.inputNote = loadInputBeside(doc, path);
         opened.weightFile = std::move(read);
         opened.layer = index;
         break;

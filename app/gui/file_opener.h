@@ -1,6 +1,7 @@
 // Opening a file in the window by what it is (model/model_files.h tells by name and content): a
 // session replaces everything, a layer config the arguments (with fresh weights), a weight file the
-// model (asking which GRU when it holds several), an input file the input. Every file is read and
+// model (asking which GRU when it holds several) and the input.npy kept beside it, unless the
+// input is the user's own, an input file the input. Every file is read and
 // checked before the document changes, so a bad one leaves the window as it was.
 #pragma once
 
@@ -35,6 +36,7 @@ struct OpenedFile {
     // layers loads from it without reading the file again) and the layer put in the document.
     std::shared_ptr<const gruscope::LoadedWeightFile> weightFile;
     int layer = -1;
+    QString inputNote; // the input beside the weight file: used, or why not (loadInputBeside)
 };
 
 // Opens `path` into `doc`. Throws gruscope::Error naming what is wrong, with the document

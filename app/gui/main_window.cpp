@@ -543,7 +543,9 @@ bool MainWindow::openFile(const QString& path, QString* error)
     updateTitle();
     updateIntro();
     m_banner->hide();
-    statusBar()->showMessage(tr("Opened %1").arg(QFileInfo(path).fileName()), 5000);
+    statusBar()->showMessage(opened->inputNote.isEmpty() ? tr("Opened %1").arg(QFileInfo(path).fileName())
+                                                         : tr("Opened %1. %2").arg(QFileInfo(path).fileName(), opened->inputNote),
+                             opened->inputNote.isEmpty() ? 5000 : 10000);
     return true;
 }
 

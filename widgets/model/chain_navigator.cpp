@@ -18,8 +18,10 @@ ChainNavigator::ChainNavigator(Document* doc, QObject* parent) : QObject(parent)
             clear();
     });
     connect(doc, &Document::inputChanged, this, [this] {
-        if (!m_showing && m_current >= 0 && m_choices[size_t(m_current)].stage == 0)
+        if (!m_showing && m_current >= 0 && m_choices[size_t(m_current)].stage == 0) {
             m_input = m_doc->input();
+            m_inputSource = m_doc->inputSource();
+        }
     });
     connect(doc, &Document::maskChanged, this, [this] {
         if (!m_showing && m_current >= 0 && m_choices[size_t(m_current)].stage == 0)
@@ -73,6 +75,7 @@ void ChainNavigator::setFile(std::shared_ptr<const LoadedWeightFile> file, int s
     // The window's input is the input of the layer it shows; only the first stage's is the chain's.
     if (m_current >= 0 && m_choices[size_t(m_current)].stage == 0) {
         m_input = m_doc->input();
+        m_inputSource = m_doc->inputSource();
         m_mask = m_doc->mask();
     } else if (m_current >= 0) {
         m_input = ArrayF(); // known once the first stage is shown
@@ -113,9 +116,12 @@ void ChainNavigator::show(int index)
         loadLayer(*m_doc, *m_file, int(c.layer));
         if (m_input.data.empty()) { // the first stage, shown first from a later one: its input as the window made it
             m_input = m_doc->input();
+            m_inputSource = m_doc->inputSource();
             m_mask = m_doc->mask();
         } else {
-            m_doc->setInput(x, c.stage == 0 ? tr("the model's input") : tr("the output of %1").arg(qs(m_chain->stages[c.stage - 1].name)));
+            // The first stage's input is the user's if it was; a later stage's is the model's.
+            m_doc->setInput(x, c.stage == 0 ? tr("the model's input") : tr("the output of %1").arg(qs(m_chain->stages[c.stage - 1].name)),
+                            c.stage == 0 ? m_inputSource : Document::InputSource::Given);
             const bool maskFits = m_mask && m_mask->shape == Shape({x.shape[0], x.shape[1]});
             m_doc->setMask(maskFits ? m_mask : std::nullopt);
         }

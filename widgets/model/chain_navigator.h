@@ -60,6 +60,7 @@ private:
     QString m_summary;
     int m_current = -1;
     gruscope::ArrayF m_input; // the first stage's input
+    Document::InputSource m_inputSource = Document::InputSource::Given;
     std::optional<gruscope::ArrayU8> m_mask;
     bool m_showing = false;   // our own setModel/setInput
 };

@@ -173,6 +173,7 @@ void Document::setModel(const GruConfig& config, GruWeights weights, ModelOrigin
                     m_x.data[size_t((b * T + t) * I + i)] =
                         float(std::sin(kTwoPi * ((0.05 + 0.02 * double(i)) * double(t) + 0.125 * double(b))));
         m_inputDescription = tr("sine per feature (the model reads %1 features)").arg(I);
+        m_inputSource = InputSource::Given;
         emit inputChanged();
     }
     fitStateAndMask();
@@ -216,7 +217,7 @@ void Document::reinitializeWeights(uint64_t seed)
     touch();
 }
 
-void Document::setInput(ArrayF x, const QString& description)
+void Document::setInput(ArrayF x, const QString& description, InputSource source)
 {
     if (x.rank() != 3 || x.shape[0] < 1 || x.shape[1] < 1 || x.shape[2] < 1)
         throw Error(ErrorCode::ShapeMismatch, "the input must be (batch, timesteps, features) with every size ≥ 1, not " +
@@ -224,6 +225,7 @@ void Document::setInput(ArrayF x, const QString& description)
     const int64_t oldI = features();
     m_x = std::move(x);
     m_inputDescription = description;
+    m_inputSource = source;
     if (m_weights && m_weights->inputSize() != features() && m_issues.empty()) {
         m_weights = std::make_shared<GruWeights>(initializeWeights(m_config, features(), 1));
         emit notice(tr("the input has %1 features instead of %2: weights re-initialised from the initialisers")
@@ -254,6 +256,7 @@ void Document::setInputValue(int64_t b, int64_t t, int64_t i, float value)
     if (v == value)
         return;
     v = value;
+    m_inputSource = InputSource::Chosen;
     emit inputChanged();
     touch();
 }

@@ -98,11 +98,18 @@ public:
     int64_t batch() const { return m_x.rank() == 3 ? m_x.shape[0] : 0; }
     int64_t steps() const { return m_x.rank() == 3 ? m_x.shape[1] : 0; }
     int64_t features() const { return m_x.rank() == 3 ? m_x.shape[2] : 0; }
+    // Whose input it is. Given: an example's batch, the sine made to fit a model, the input kept
+    // beside a weight file, a model stage's input; opening a weight file with an input beside it
+    // replaces it (loadInputBeside). Chosen: typed, generated, imported or restored from a session:
+    // the user's work, which stays.
+    enum class InputSource { Given, Chosen };
+
     // New input values. A different feature count re-initialises the kernel (noticed); the mask
     // keeps the overlapping cells (new cells keep the step) and the custom state its rows.
-    void setInput(gruscope::ArrayF x, const QString& description = {});
-    void setInputValue(int64_t b, int64_t t, int64_t i, float value);
+    void setInput(gruscope::ArrayF x, const QString& description = {}, InputSource source = InputSource::Given);
+    void setInputValue(int64_t b, int64_t t, int64_t i, float value); // makes the input Chosen
     const QString& inputDescription() const { return m_inputDescription; }
+    InputSource inputSource() const { return m_inputSource; }
 
     const std::optional<gruscope::ArrayU8>& mask() const { return m_mask; } // (B, T), 1 = keep
     void setMask(std::optional<gruscope::ArrayU8> mask); // shape checked against (B, T)
@@ -188,6 +195,7 @@ private:
 
     gruscope::ArrayF m_x;
     QString m_inputDescription;
+    InputSource m_inputSource = InputSource::Given;
     std::optional<gruscope::ArrayU8> m_mask;
     InitialStateMode m_initMode = InitialStateMode::Zeros;
     gruscope::ArrayF m_customState;

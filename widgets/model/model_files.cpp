@@ -6,9 +6,12 @@
 #include "gruscope/atomic_file.h"
 #include "gruscope/config.h"
 #include "gruscope/error.h"
+#include "gruscope/input_files.h"
 #include "gruscope/inspect.h"
+#include "gruscope/npy.h"
 #include "gruscope/weightwriter.h"
 
+#include <QDir>
 #include <QFile>
 #include <QFileInfo>
 
@@ -98,6 +101,55 @@ void loadLayer(Document& doc, const LoadedWeightFile& file, int index)
         if (d.severity != Diagnostic::Severity::Info)
             origin.notes << qs(d.message);
     doc.setModel(layer.config, std::move(w), origin);
+}
+
+QString loadInputBeside(Document& doc, const QString& weightPath)
+{
+    const QDir dir = QFileInfo(weightPath).absoluteDir();
+    const QString inputPath = dir.filePath(QStringLiteral("input.npy"));
+    if (!QFileInfo(inputPath).isFile() || doc.inputSource() == Document::InputSource::Chosen)
+        return {};
+    const QString weights = QFileInfo(weightPath).fileName();
+    try {
+        InputReadOptions options;
+        options.maxElements = windowLimits().maxElements;
+        InputFile f = readInputFileDetailed(ss(inputPath), options);
+        if (f.format != "npy")
+            throw Error(ErrorCode::BadFile, "it is not a NumPy .npy file");
+        const int64_t B = f.x.shape[0], T = f.x.shape[1], I = f.x.shape[2];
+        if (I != doc.features())
+            return QObject::tr("input.npy beside %1 has %2 features and this layer reads %3: not used")
+                .arg(weights)
+                .arg(I)
+                .arg(doc.features());
+        std::optional<ArrayU8> mask;
+        QString maskNote;
+        const QString maskPath = dir.filePath(QStringLiteral("mask.npy"));
+        if (QFileInfo(maskPath).isFile()) {
+            try {
+                npy::ReadLimits limits;
+                limits.maxElements = windowLimits().maxElements;
+                const npy::NpyArray m = npy::readNpy(ss(maskPath), limits);
+                if (m.shape != Shape{B, T})
+                    throw Error(ErrorCode::ShapeMismatch, "its shape " + shapeToString(m.shape) + " is not the input's (batch, timesteps) " +
+                                                              shapeToString(Shape{B, T}));
+                mask = m.toMask("mask.npy");
+            } catch (const Error& e) {
+                maskNote = QObject::tr("; mask.npy not used: %1").arg(qs(e.what()));
+            }
+        }
+        const bool hasMask = mask.has_value();
+        doc.setInput(std::move(f.x), QObject::tr("input.npy beside %1").arg(weights));
+        doc.setMask(std::move(mask));
+        return QObject::tr("The input is input.npy beside %1 (%2 × %3 × %4)%5")
+            .arg(weights)
+            .arg(B)
+            .arg(T)
+            .arg(I)
+            .arg(hasMask ? QObject::tr(", the mask mask.npy") : maskNote);
+    } catch (const std::exception& e) {
+        return QObject::tr("input.npy beside %1 not used: %2").arg(weights, qs(e.what()));
+    }
 }
 
 void loadConfigOnly(Document& doc, const QString& path)

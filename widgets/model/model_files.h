@@ -34,6 +34,15 @@ gruscope::LoadedWeightFile readWeightFile(const QString& path, const std::atomic
 // Throws gruscope::Error; the document is unchanged then.
 void loadLayer(Document& doc, const gruscope::LoadedWeightFile& file, int index);
 
+// The input kept beside a weight file: input.npy in the same folder ((batch, timesteps, features),
+// or (timesteps, features) for one sequence) and, if there, mask.npy ((batch, timesteps), 1 =
+// keep), as the bundled examples and many training folders keep them. It replaces the window's
+// input when that is not the user's own (Document::InputSource::Given) and its features are the
+// layer's; the mask then comes from mask.npy or is cleared. Never throws: a file that cannot be
+// used is named in the returned line, for the status bar, with the reason. Empty when there is
+// no input.npy or the user's input stays.
+QString loadInputBeside(Document& doc, const QString& weightPath);
+
 // A config .json: its arguments. The current weights stay when their shapes fit the new
 // arguments (a config given beside a weight file); otherwise fresh weights come from its
 // initialisers (feature count kept from the current input). A config that names no flavor takes

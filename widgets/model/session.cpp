@@ -227,7 +227,7 @@ void sessionFromJson(const QByteArray& json, Document& doc, SessionExtras* extra
 
     // ---- apply -----------------------------------------------------------------------------
     doc.setModel(parsed.config, std::move(w), origin);
-    doc.setInput(std::move(x), root.value(QStringLiteral("input_description")).toString());
+    doc.setInput(std::move(x), root.value(QStringLiteral("input_description")).toString(), Document::InputSource::Chosen);
     doc.setMask(std::move(mask));
     doc.setRandomStateSeed(stateSeed);
     if (custom)

@@ -486,7 +486,7 @@ bool InputPanel::applyGenerator(const GeneratorSpec& spec, QString* error)
 {
     try {
         ArrayF x = generate(spec);
-        m_doc->setInput(std::move(x), qs(describeSpec(spec)));
+        m_doc->setInput(std::move(x), qs(describeSpec(spec)), Document::InputSource::Chosen);
     } catch (const std::exception& e) {
         if (error)
             *error = errorText(e);
@@ -548,7 +548,7 @@ void InputPanel::applyImport(PendingImport& p, bool useMask)
     QString description = QFileInfo(p.path).fileName();
     if (!f.arrayName.empty())
         description += QStringLiteral(" ['%1']").arg(qs(f.arrayName));
-    m_doc->setInput(f.x, description); // throws for an unusable shape before changing anything
+    m_doc->setInput(f.x, description, Document::InputSource::Chosen); // throws for an unusable shape before changing anything
     if (p.mask && useMask)
         m_doc->setMask(std::move(p.mask));
     QStringList notes = qsList(f.notes);
