@@ -137,7 +137,9 @@ GateHeatmaps::GateHeatmaps(Document* doc, QWidget* parent) : QWidget(parent), m_
         pn.scale->setRangeDrag(false);
         pn.scale->setRangeZoom(false);
         pn.scale->axis()->setLabel(tr("%1 %2").arg(QLatin1String(kPanelName[p]), tr(kPanelRole[p])));
-        pn.scale->axis()->ticker()->setTickCount(3);
+        pn.scaleTicks = pn.scale->axis()->ticker();
+        pn.scaleTicks->setTickCount(3);
+        pn.scaleEnds = QSharedPointer<QCPAxisTickerText>::create();
         auto* rowGroup = new QCPMarginGroup(m_plot);
         pn.rect->setMarginGroup(QCP::msLeft | QCP::msRight, leftGroup);
         pn.rect->setMarginGroup(QCP::msTop | QCP::msBottom, rowGroup);
@@ -150,6 +152,7 @@ GateHeatmaps::GateHeatmaps(Document* doc, QWidget* parent) : QWidget(parent), m_
         pn.map->setGradient(p < 2 ? gateGradient() : signedGradient());
         pn.map->setDataRange(p < 2 ? QCPRange(0, 1) : QCPRange(-1, 1));
         pn.map->setSelectable(QCP::stNone);
+        labelScaleEnds(pn);
 
         // White halo under a dark line: visible on every colour of both gradients.
         pn.cursorHalo = makeCursorLine(m_plot, pn.rect, m_cursorLayer, QPen(QColor(255, 255, 255, 220), 4));
@@ -258,10 +261,20 @@ void GateHeatmaps::fitToPanelHeight()
         set(y->label() != left, [&] { y->setLabel(left); });
         set(scaleAxis->label() != right, [&] { scaleAxis->setLabel(right); });
         set(y->ticker()->tickCount() != ticks, [&] { y->ticker()->setTickCount(ticks); });
-        set(scaleAxis->ticker()->tickCount() != std::min(ticks, 3), [&] { scaleAxis->ticker()->setTickCount(std::min(ticks, 3)); });
+        // Fewer than three lines' room: the range's two ends, which say what the colours span.
+        const auto& scaleTicker = ticks < 3 ? pn.scaleEnds : pn.scaleTicks;
+        set(scaleAxis->ticker() != scaleTicker, [&] { scaleAxis->setTicker(scaleTicker); });
     }
     if (changed)
         m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void GateHeatmaps::labelScaleEnds(Panel& pn)
+{
+    const QCPRange r = pn.map->dataRange();
+    pn.scaleEnds->clear();
+    pn.scaleEnds->addTick(r.lower, m_plot->locale().toString(r.lower, 'g', 3));
+    pn.scaleEnds->addTick(r.upper, m_plot->locale().toString(r.upper, 'g', 3));
 }
 
 void GateHeatmaps::clearMaskBands()
@@ -349,6 +362,7 @@ void GateHeatmaps::refill()
         for (const InfCell& c : infinite)
             d->setCell(c.k, c.v, c.positive ? range.upper : range.lower);
         pn.map->setDataRange(range);
+        labelScaleEnds(pn);
         pn.rect->axis(QCPAxis::atLeft)->setRange(-0.5, double(U) - 0.5);
 
         // Hatched columns over the steps the mask skipped (the cell ran, Keras kept h_{t−1}).

@@ -16,6 +16,7 @@
 #include "plots/exportable.h"
 
 #include <QPoint>
+#include <QSharedPointer>
 #include <QWidget>
 
 #include <array>
@@ -24,6 +25,8 @@
 
 class QCustomPlot;
 class QCPAxisRect;
+class QCPAxisTicker;
+class QCPAxisTickerText;
 class QCPColorMap;
 class QCPColorScale;
 class QCPItemRect;
@@ -73,6 +76,10 @@ private:
         QCPAxisRect* rect = nullptr;
         QCPColorScale* scale = nullptr;
         QCPColorMap* map = nullptr;
+        // The colour scale's ticks: about three (tall panels), or the two ends of its range
+        // (short ones, where a count of one showed a signed scale as a lone "0").
+        QSharedPointer<QCPAxisTicker> scaleTicks;
+        QSharedPointer<QCPAxisTickerText> scaleEnds;
         QCPItemStraightLine* cursorHalo = nullptr;
         QCPItemStraightLine* cursor = nullptr;
         QCPItemRect* unitHalo = nullptr;
@@ -82,6 +89,7 @@ private:
     };
 
     void refill();          // new result or sample: colour maps, ranges, mask bands
+    void labelScaleEnds(Panel& pn); // the ends ticker's ticks at the map's data range
     void moveCursor();      // step change: cursor layer only
     void updateUnitMarks(); // unit / plotted units: cursor layer only
     void placeCursor();     // position only, no redraw

@@ -151,6 +151,18 @@ private slots:
             if (height == 300)
                 QVERIFY2(scaleAxis(0)->label().isEmpty(),
                          "a 300 px view should be short enough to need the compact labels");
+            // Every colour scale names both ends of its range, however short: with one tick
+            // the signed scales of h~ and h showed a lone "0".
+            for (int p = 0; p < GateHeatmaps::kPanels; ++p) {
+                QCPAxis* right = scaleAxis(p);
+                const QString where = QStringLiteral("scale %1 in a %2 px view").arg(p).arg(height);
+                const QVector<double> ticks = right->tickVector();
+                QVERIFY2(ticks.contains(right->range().lower) && ticks.contains(right->range().upper),
+                         qPrintable(where + QStringLiteral(": ticks do not reach both ends")));
+                const QStringList labels = right->tickVectorLabels().toList();
+                QVERIFY2(labels.contains(p < 2 ? QStringLiteral("0") : QStringLiteral("-1")) && labels.contains(QStringLiteral("1")),
+                         qPrintable(where + QStringLiteral(": ") + labels.join(QStringLiteral(", "))));
+            }
         }
     }
 
