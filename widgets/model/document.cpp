@@ -160,7 +160,7 @@ void Document::setModel(const GruConfig& config, GruWeights weights, ModelOrigin
     const int64_t I = weights.inputSize();
     m_weights = std::make_shared<GruWeights>(std::move(weights));
     m_origin = std::move(origin);
-    if (I > 0 && I != features()) {
+    if (I > 0 && (I != features() || m_inputIsStarter)) {
         // Keep B and T and give the input the kernel's feature count. Zeros would make every plot
         // flat, so each feature gets a sine of its own frequency, shifted per sample:
         //   x[b, t, i] = sin(2π·((0.05 + 0.02·i)·t + 0.125·b))
@@ -172,8 +172,10 @@ void Document::setModel(const GruConfig& config, GruWeights weights, ModelOrigin
                 for (int64_t i = 0; i < I; ++i)
                     m_x.data[size_t((b * T + t) * I + i)] =
                         float(std::sin(kTwoPi * ((0.05 + 0.02 * double(i)) * double(t) + 0.125 * double(b))));
-        m_inputDescription = tr("sine per feature (the model reads %1 features)").arg(I);
+        m_inputDescription = I == 1 ? tr("a sine (the model reads one feature)")
+                                    : tr("a sine per feature (the model reads %1 features)").arg(I);
         m_inputSource = InputSource::Given;
+        m_inputIsStarter = false;
         emit inputChanged();
     }
     fitStateAndMask();
@@ -226,6 +228,7 @@ void Document::setInput(ArrayF x, const QString& description, InputSource source
     m_x = std::move(x);
     m_inputDescription = description;
     m_inputSource = source;
+    m_inputIsStarter = false;
     if (m_weights && m_weights->inputSize() != features() && m_issues.empty()) {
         m_weights = std::make_shared<GruWeights>(initializeWeights(m_config, features(), 1));
         emit notice(tr("the input has %1 features instead of %2: weights re-initialised from the initialisers")
@@ -257,6 +260,7 @@ void Document::setInputValue(int64_t b, int64_t t, int64_t i, float value)
         return;
     v = value;
     m_inputSource = InputSource::Chosen;
+    m_inputIsStarter = false;
     emit inputChanged();
     touch();
 }

@@ -196,6 +196,9 @@ private:
     gruscope::ArrayF m_x;
     QString m_inputDescription;
     InputSource m_inputSource = InputSource::Given;
+    // The constructor's (1, 20, 1) zeros, which nobody chose or was given: the first model
+    // replaces them with its sine even when it reads one feature, so that no plot starts flat.
+    bool m_inputIsStarter = true;
     std::optional<gruscope::ArrayU8> m_mask;
     InitialStateMode m_initMode = InitialStateMode::Zeros;
     gruscope::ArrayF m_customState;

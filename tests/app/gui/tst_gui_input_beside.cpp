@@ -1,12 +1,14 @@
 // The input kept beside a weight file (loadInputBeside): opening a bundled example's model.keras
 // from its folder shows the example's own batch and mask, not the sine the window had; the
 // user's own input stays; an input.npy or mask.npy that does not fit is named with the reason
-// and changes nothing it should not.
+// and changes nothing it should not; a model opened first replaces the starting zeros with a sine.
 #include "main_window.h"
 #include "window_test_options.h"
 #include "model/document.h"
 
 #include "gruscope/npy.h"
+
+#include <algorithm>
 
 #include <QDir>
 #include <QFile>
@@ -88,6 +90,28 @@ private slots:
         QVERIFY2(w.openFile(folder + QStringLiteral("/model.keras"), &error), qPrintable(error));
         QCOMPARE(w.document()->input().data.at(0), 42.0f);
         QCOMPARE(w.document()->inputSource(), Document::InputSource::Chosen);
+    }
+
+    // A window started on a file (no example first) used to keep the document's starting
+    // (1, 20, 1) zeros when the model reads one feature, and every plot was flat.
+    void aFileOpenedFirstGetsASineNotZeros()
+    {
+        QTemporaryDir dir;
+        MainWindow w(gstest::windowOptions(dir));
+        const QString folder = exampleFolder(dir, false, false);
+        QString error;
+        QVERIFY2(w.openFile(folder + QStringLiteral("/model.keras"), &error), qPrintable(error));
+        const Document& doc = *w.document();
+        QCOMPARE(doc.input().shape, (Shape{1, 20, 1}));
+        QVERIFY(std::any_of(doc.input().data.begin(), doc.input().data.end(), [](float v) { return v != 0.0f; }));
+        QVERIFY2(doc.inputDescription().contains(QStringLiteral("sine")), qPrintable(doc.inputDescription()));
+        QCOMPARE(doc.inputSource(), Document::InputSource::Given);
+
+        // Zeros the user chose stay zeros when a model is opened.
+        w.document()->setInput(ArrayF(Shape{1, 20, 1}, 0.0f), QStringLiteral("typed"), Document::InputSource::Chosen);
+        QVERIFY2(w.openFile(folder + QStringLiteral("/model.keras"), &error), qPrintable(error));
+        QVERIFY(std::all_of(doc.input().data.begin(), doc.input().data.end(), [](float v) { return v == 0.0f; }));
+        QCOMPARE(doc.inputDescription(), QStringLiteral("typed"));
     }
 
     void anInputThatDoesNotFitIsNamed()
