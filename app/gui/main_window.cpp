@@ -410,11 +410,12 @@ void MainWindow::showRunFinished(bool ok, const QString& message)
         return;
     m_runStatus->setText(runStatusLine(*r, m_controller->lastLatencyMs()));
     m_runStatus->setToolTip(r->notes.join(QLatin1Char('\n')));
-    // Auto's choice comes first among the engine's notes; the line above already names it, with
-    // the reasons in its tooltip, so the passing message is kept for what the line does not say.
+    // The line above already names auto's choice, with the reasons in its tooltip, so the passing
+    // message is kept for what the line does not say. The choice is not always the engine's first
+    // note (an inference call of a layer with dropout says so before it).
     QStringList notes = r->notes;
-    if (r->requestedBackend == BackendKind::Auto && !r->result.notes.empty())
-        notes.removeOne(qs(r->result.notes.front()));
+    if (r->requestedBackend == BackendKind::Auto)
+        notes.removeIf([](const QString& n) { return n.startsWith(QLatin1String("backend auto chose ")); });
     if (!notes.isEmpty())
         statusBar()->showMessage(notes.first(), 10000);
 }

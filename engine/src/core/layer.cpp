@@ -97,6 +97,7 @@ Backend& GruLayer::resolve(BackendKind kind, const PreparedCall& p, std::vector<
         Backend& b = backend(e.kind);
         const BackendSupport s = b.supports(p);
         if (s.ok) {
+            // The window recognises this note by its first words (MainWindow::showRunFinished).
             notes.push_back(std::string("backend auto chose ") + b.name() +
                             (passedOver.empty() ? std::string() : " (" + passedOver + ")"));
             return b;

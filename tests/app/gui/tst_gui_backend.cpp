@@ -21,6 +21,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QStandardPaths>
+#include <QStatusBar>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -92,6 +93,26 @@ private slots:
                  qPrintable(w.runStatusText()));
         // Auto's reasons are in the line's tooltip.
         QVERIFY(r->notes.join(QLatin1Char(' ')).contains(QStringLiteral("backend auto chose %1").arg(chosen)));
+    }
+
+    // The passing message is for what the run line does not say. Auto's choice was dropped only
+    // when it was the engine's first note, so a layer with dropout (whose inference note comes
+    // first) showed "backend auto chose cpu (cudnn: …; cuda: …)", cut off at any window width.
+    void autosChoiceIsNotThePassingMessage()
+    {
+        QTemporaryDir dir;
+        MainWindow w(testOptions(dir));
+        w.show();
+        QVERIFY(w.openExample(QStringLiteral("sine")));
+        QVERIFY(w.controller()->waitForIdle());
+        Document* d = w.document();
+        GruConfig c = d->config();
+        c.dropout = 0.25;
+        d->setConfig(c);
+        QTRY_VERIFY(d->result() && d->result()->config.dropout == 0.25);
+        QVERIFY(d->result()->notes.join(QLatin1Char(' ')).contains(QStringLiteral("backend auto chose")));
+        QTRY_VERIFY2(w.statusBar()->currentMessage().contains(QStringLiteral("dropout is not applied")),
+                     qPrintable(w.statusBar()->currentMessage()));
     }
 
     void anExplicitChoiceRunsAndIsNamed_data()
