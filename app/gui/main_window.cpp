@@ -5,6 +5,7 @@
 #include "error_banner.h"
 #include "file_opener.h"
 #include "file_watch.h"
+#include "fit_scroll_area.h"
 #include "lesson_strip.h"
 #include "limits_dialog.h"
 #include "sweep_dialog.h"
@@ -268,13 +269,12 @@ void MainWindow::buildPanels()
             menu.exec(plot->mapToGlobal(at));
         });
     }
-    // The weights and compare pages hold several plots and tables: below their natural size they
-    // scroll rather than force the window taller than the screen.
+    // The weights and compare pages hold several plots and tables: below their minimum size they
+    // scroll rather than force the window taller than the screen; above it they fill the view.
     for (int i = 1; i < m_views->count(); ++i) {
         QWidget* page = m_views->widget(i);
         const QString label = m_views->tabText(i);
-        auto* area = new QScrollArea(m_views);
-        area->setWidgetResizable(true);
+        auto* area = new FitScrollArea(m_views);
         area->setFrameShape(QFrame::NoFrame);
         m_views->removeTab(i);
         area->setWidget(page);
