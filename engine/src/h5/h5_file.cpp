@@ -376,6 +376,12 @@ std::optional<std::vector<std::string>> File::strings(const std::string& path, c
             out.emplace_back(p, strnlen(p, size));
         }
     }
+    // Keras writes these as UTF-8 (or ASCII); a corrupt file may hold any bytes. They are made
+    // valid UTF-8 here, each ill-formed sequence a U+FFFD, so that every reader sees the same text:
+    // the parse child's reply carries them as JSON strings, which cannot hold ill-formed UTF-8,
+    // and a model_config read in process differed from the same one read through the child.
+    for (std::string& s : out)
+        s = validUtf8(s);
     return out;
 }
 

@@ -132,9 +132,11 @@ void readLegacyH5(const h5::File& f, WeightFileInfo& info)
                 for (auto& [name, lc] : collectLayerConfigs(parsed))
                     configs.emplace(name, std::move(lc));
             } catch (const json::exception& e) {
+                // The parser's message quotes the bytes it last read, which can end inside a
+                // UTF-8 sequence; diagnostics are text (and JSON strings in the parse child's reply).
                 info.diagnostics.push_back({Diagnostic::Severity::Warning, "/ model_config",
-                                            std::string("the model config is not valid JSON (") + e.what() +
-                                                "); arguments are inferred"});
+                                            validUtf8(std::string("the model config is not valid JSON (") + e.what() +
+                                                      "); arguments are inferred")});
             }
         }
     }
