@@ -19,10 +19,9 @@ namespace {
 int minimumHeightFor(const QWidget* page, int width)
 {
     const QLayout* layout = page->layout();
-    const int hint = page->minimumSizeHint().height();
-    if (!layout || !layout->hasHeightForWidth())
-        return std::max(hint, page->minimumHeight());
-    return std::max(layout->totalMinimumHeightForWidth(width), page->minimumHeight());
+    const int least = layout && layout->hasHeightForWidth() ? layout->totalMinimumHeightForWidth(width)
+                                                            : page->minimumSizeHint().height();
+    return std::max(least, page->minimumHeight());
 }
 
 } // namespace
