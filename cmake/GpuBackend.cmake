@@ -289,6 +289,14 @@ if(NOT GRUSCOPE_GPU STREQUAL "OFF")
       set(CUDA_CUDART "${_gs_root}/lib/libcudart_static.a" CACHE FILEPATH
         "CUDA runtime found by FindCUDAToolkit (the static one: the toolkit has no libcudart.so)" FORCE)
     endif()
+    # Debian 12's stock CMake 3.25.1 FindCUDAToolkit marks CUDA::nvToolsExt deprecated with
+    # set_property(TARGET ...) without checking that the target exists, and the wheels ship no
+    # libnvToolsExt, so configure would stop there ("could not find TARGET CUDA::nvToolsExt").
+    # Nothing here uses NVTX: an empty imported target gives that line something to mark, and the
+    # module's own library search skips a target that already exists.
+    if(NOT TARGET CUDA::nvToolsExt)
+      add_library(CUDA::nvToolsExt INTERFACE IMPORTED)
+    endif()
     find_package(CUDAToolkit QUIET)
     if(NOT CUDAToolkit_FOUND OR NOT TARGET CUDA::cudart_static)
       set(_gs_why "find_package(CUDAToolkit) found no static CUDA runtime (libcudart_static.a) in ${_gs_cuda_from}")

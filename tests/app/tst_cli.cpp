@@ -1260,7 +1260,7 @@ private slots:
         QTest::addColumn<QStringList>("args");
         QTest::addColumn<QString>("out");
         QTest::addColumn<int>("limitBytes");
-        const QString wild = QString::fromStdString(std::string(GRUSCOPE_SOURCE_DIR) + "/../shared/wild-weights/keras224tf_textgen_gru_reset_after.hdf5");
+        const QString wild = QString::fromStdString(gstest::wildWeightsDir() + "/keras224tf_textgen_gru_reset_after.hdf5");
         QTest::newRow("run --out .npz") << QStringList{"run", "--config", fx("config.json"), "--weights", fx("weights.npz"), "--input",
                                                        fx("x.npy"), "--out", "OUT"}
                                         << "out.npz" << 100;
@@ -1273,8 +1273,8 @@ private slots:
         QFETCH(QStringList, args);
         QFETCH(QString, out);
         QFETCH(int, limitBytes);
-        if (args.contains(QStringLiteral("convert")) && !QFileInfo::exists(args[1]))
-            QSKIP("the wild weight files (../shared/wild-weights) are not here");
+        if (args.contains(QStringLiteral("convert")))
+            GS_NEED_WILD("keras224tf_textgen_gru_reset_after.hdf5");
         const QString dir = freshDir("diskfull");
         const QString target = dir + "/" + out;
         const QByteArray sentinel = "the previous file, which must survive\n";

@@ -25,9 +25,7 @@ std::string sourcePath(const std::string& rel) { return std::string(GRUSCOPE_SOU
 
 std::string wildDir()
 {
-    if (const char* env = std::getenv("GRUSCOPE_WILD_WEIGHTS"))
-        return env;
-    return std::string(GRUSCOPE_SOURCE_DIR) + "/../shared/wild-weights";
+    return gstest::wildWeightsDir();
 }
 
 bool isWeightFile(const fs::path& p)

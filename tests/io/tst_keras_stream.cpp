@@ -155,9 +155,7 @@ void compareInfo(const WeightFileInfo& a, const WeightFileInfo& b)
 
 std::string wildDir()
 {
-    if (const char* env = std::getenv("GRUSCOPE_WILD_WEIGHTS"))
-        return env;
-    return std::string(GRUSCOPE_SOURCE_DIR) + "/../shared/wild-weights";
+    return gstest::wildWeightsDir();
 }
 
 } // namespace

@@ -144,9 +144,8 @@ private slots:
     // A real model whose GRUs are joined by Concatenate: the chain stops and says so.
     void branchingModelStopsWithItsReason()
     {
-        const std::string wild = std::string(GRUSCOPE_SOURCE_DIR) + "/../shared/wild-weights/keras231_rnnoise_three_gru.hdf5";
-        if (!QFile::exists(QString::fromStdString(wild)))
-            QSKIP("the wild weight files (../shared/wild-weights) are not here");
+        GS_NEED_WILD("keras231_rnnoise_three_gru.hdf5");
+        const std::string wild = gstest::wildWeightsDir() + "/keras231_rnnoise_three_gru.hdf5";
         const ModelChain plan = planModelChain(openWeightFile(wild));
         QCOMPARE(int(plan.stages.size()), 1);
         QCOMPARE(plan.stages[0].name, std::string("vad_gru"));

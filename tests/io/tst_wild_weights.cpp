@@ -16,9 +16,7 @@ namespace {
 
 std::string wildDir()
 {
-    if (const char* env = std::getenv("GRUSCOPE_WILD_WEIGHTS"))
-        return env;
-    return std::string(GRUSCOPE_SOURCE_DIR) + "/../shared/wild-weights";
+    return gstest::wildWeightsDir();
 }
 
 struct Expect {
@@ -93,14 +91,7 @@ private slots:
     {
         // tools/dev test (and so CI) requires the corpus: there a missing folder is a failure, not
         // a skip that would let every check below pass unseen. A plain ctest elsewhere skips.
-        const char* require = std::getenv("GRUSCOPE_REQUIRE_WILD_WEIGHTS");
-        const bool required = require && std::string(require) == "1";
-        if (!std::filesystem::is_directory(wildDir())) {
-            const std::string why = "the wild-weights corpus is not beside the project: " + wildDir();
-            if (required)
-                QFAIL((why + " (GRUSCOPE_REQUIRE_WILD_WEIGHTS=1)").c_str());
-            QSKIP(why.c_str());
-        }
+        GS_NEED_WILD("");
         QCOMPARE(corpus().size(), size_t(18));
         // Every file the table names is there (a missing one would fail its row anyway; this says so first).
         std::string missing;

@@ -3,6 +3,8 @@
 #include "gruscope/npy.h"
 
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
 #include <limits>
 #include <sstream>
 
@@ -11,6 +13,29 @@ namespace gstest {
 std::string dataPath(const std::string& relative)
 {
     return std::string(GRUSCOPE_TEST_DATA) + "/" + relative;
+}
+
+std::string wildWeightsDir()
+{
+    if (const char* env = std::getenv("GRUSCOPE_WILD_WEIGHTS"); env && *env)
+        return env;
+    return std::string(GRUSCOPE_SOURCE_DIR) + "/../shared/wild-weights";
+}
+
+std::optional<std::string> wildWeightsMissing(const std::string& file)
+{
+    const std::string dir = wildWeightsDir();
+    if (!std::filesystem::is_directory(dir))
+        return "the wild-weights corpus is not beside the project: " + dir;
+    if (!file.empty() && !std::filesystem::is_regular_file(dir + "/" + file))
+        return "the wild weight file " + file + " is not in " + dir;
+    return std::nullopt;
+}
+
+bool wildWeightsRequired()
+{
+    const char* require = std::getenv("GRUSCOPE_REQUIRE_WILD_WEIGHTS");
+    return require && std::string(require) == "1";
 }
 
 std::string indexToString(const gruscope::Shape& shape, int64_t flat)

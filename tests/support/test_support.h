@@ -18,6 +18,16 @@ namespace gstest {
 // Where tests/data lives (from the build) — fixtures made by real Keras.
 std::string dataPath(const std::string& relative);
 
+// The wild corpus (18 weight files saved by real users): GRUSCOPE_WILD_WEIGHTS when set, else
+// ../shared/wild-weights beside the source tree, as CI and every developer machine lay it out.
+std::string wildWeightsDir();
+
+// Why a wild file (or, with an empty name, the corpus folder) cannot be used here, or nothing.
+// Suites call it through GS_NEED_WILD, which skips, or fails where tools/dev test (and so CI)
+// sets GRUSCOPE_REQUIRE_WILD_WEIGHTS=1, so that a missing corpus never passes a check unseen.
+std::optional<std::string> wildWeightsMissing(const std::string& file = "");
+bool wildWeightsRequired();
+
 // Multi-index of a flat C-order index: "[1, 4, 2]".
 std::string indexToString(const gruscope::Shape& shape, int64_t flat);
 
@@ -56,6 +66,16 @@ template <class A, class B>
 double maxAbsDiff(const gruscope::Array<A>& got, const gruscope::Array<B>& expected);
 
 } // namespace gstest
+
+// Skip (or fail, when required) unless the wild file FILE ("" for the folder) is here.
+#define GS_NEED_WILD(file)                                                                      \
+    do {                                                                                        \
+        if (const auto gsMissing_ = gstest::wildWeightsMissing(file)) {                         \
+            if (gstest::wildWeightsRequired())                                                  \
+                QFAIL((*gsMissing_ + " (GRUSCOPE_REQUIRE_WILD_WEIGHTS=1)").c_str());            \
+            QSKIP(gsMissing_->c_str());                                                         \
+        }                                                                                       \
+    } while (false)
 
 // QVERIFY2 with the explanation from whyNotClose.
 #define GS_VERIFY_CLOSE(got, expected, atol, rtol)                                              \
