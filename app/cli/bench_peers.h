@@ -2,7 +2,8 @@
 // gruscope-peer-onednn, built when oneDNN is present), PyTorch's nn.GRU and Keras's GRU layer
 // (gruscope-peer.py, when the framework imports). Each runs in its own process on the same
 // weights and inputs, written to a scratch folder as raw float32, and writes its outputs back so
-// that the bench can say how far they are from GruScope's.
+// that the bench can say how far they are from GruScope's. Peers run at their best: without the
+// OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE that some machines set, and each says which kernel it used.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +24,7 @@ struct PeerTiming {
     bool ran = false;
     std::string why;      // when not ran: not installed, cannot express this call, failed (stderr)
     std::string version;
+    std::string kernel;   // the BLAS or ISA the peer ran on, as it reports it ("OpenBLAS 0.3.21 Haswell, ...")
     int threads = 1;      // the thread count of the faster of the runs
     double medianMs = 0, minMs = 0;
     double maxAbsDiff = -1; // from GruScope's outputs; −1 when not compared

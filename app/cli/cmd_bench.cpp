@@ -30,6 +30,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <set>
 #include <random>
 #include <sstream>
 
@@ -177,6 +178,7 @@ int benchCommand(BenchArgs& a)
     std::unique_ptr<PeerRunner> runner;
     json rows = json::array();
     std::vector<std::string> targetLines;
+    std::map<std::string, std::set<std::string>> peerKernels; // what each peer said it ran on
     bool guardFailed = false;
     for (const BenchShape& s : shapes) {
         for (bool resetAfter : variants) {
@@ -358,7 +360,7 @@ int benchCommand(BenchArgs& a)
                                   pt.medianMs * 1e3 / double(s.T), gfs, 100.0 * gfs / peak, "", notes.c_str());
                     row.update({{"threads", pt.threads}, {"median_ms", pt.medianMs}, {"min_ms", pt.minMs},
                                 {"us_per_step", pt.medianMs * 1e3 / double(s.T)}, {"gflops", gfs},
-                                {"percent_of_peak", 100.0 * gfs / peak}, {"version", pt.version},
+                                {"percent_of_peak", 100.0 * gfs / peak}, {"version", pt.version}, {"kernel", pt.kernel},
                                 {"ratio_cpu_to_this", ratio}, {"ratios_per_round", ratios[peer]},
                                 {"max_abs_diff_from_cpu", pt.maxAbsDiff}});
                     for (const Target& tg : s.targets)
@@ -370,11 +372,20 @@ int benchCommand(BenchArgs& a)
                             row["target"] = {{"max_ratio", tg.maxRatio}, {"met", met}};
                         }
                 }
+                if (pt.ran && !pt.kernel.empty())
+                    peerKernels[peer].insert(pt.kernel);
                 out << line;
                 rows.push_back(row);
             }
             out << std::flush;
         }
+    }
+    if (!peerKernels.empty()) {
+        // Peers run without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (bench_peers.h): this is what they chose.
+        out << "\npeer kernels (as each peer reported them, OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset):\n";
+        for (const auto& [peer, kernels] : peerKernels)
+            for (const std::string& k : kernels)
+                out << "  " << peer << ": " << k << "\n";
     }
     if (!targetLines.empty()) {
         out << "\ntargets (ratios of this run):\n";

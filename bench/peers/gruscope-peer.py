@@ -6,8 +6,14 @@
 
 DIR holds kernel.f32 (I x 3U), recurrent_kernel.f32 (U x 3U), bias.f32 (2 x 3U, or 3U), x.f32
 (B x T x I), float32, Keras layouts. Writes DIR/out.f32 (B x T x U) and prints one JSON line
-{"peer":…,"version":…,"median_ms":…,"min_ms":…,"runs":…}. Exit 3 when the framework cannot be
-imported (the CLI then says the peer is not installed).
+{"peer":…,"version":…,"kernel":…,"median_ms":…,"min_ms":…,"runs":…}. Exit 3 when the framework
+cannot be imported (the CLI then says the peer is not installed).
+
+"kernel" says what the peer's matrix products ran on, read after the timed calls: every BLAS or
+OpenMP library threadpoolctl finds loaded (OpenBLAS's own name for the core kernel it chose, and
+its thread count), and for PyTorch its BLAS and CPU capability from torch.__config__. The CLI
+starts the peer without OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, so OpenBLAS picks its kernel
+for this processor.
 
 PyTorch's nn.GRU is reset_after=True with gates r, z, n: weight_ih = kernel^T with the z and r
 blocks swapped (the same for weight_hh and both biases). It has no reset_after=False form.
@@ -39,6 +45,46 @@ def timed(fn, warmup, runs):
     return out, ms[len(ms) // 2], ms[0]
 
 
+def loaded_kernels():
+    """The BLAS/OpenMP libraries loaded in this process, as threadpoolctl reports them."""
+    try:
+        import threadpoolctl
+    except ImportError:
+        return "threadpoolctl not installed: BLAS kernel unknown"
+    parts = []
+    for lib in threadpoolctl.threadpool_info():
+        name = lib.get("internal_api", "?")
+        what = "%s %s" % (name, lib.get("version") or "")
+        if lib.get("architecture"):
+            what += " " + lib["architecture"]
+        if lib.get("threading_layer"):
+            what += " (%s)" % lib["threading_layer"]
+        what += ", %s thread%s" % (lib.get("num_threads"), "" if lib.get("num_threads") == 1 else "s")
+        parts.append(what.replace("  ", " "))
+    for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+        if os.environ.get(var):
+            parts.append("%s=%s is set" % (var, os.environ[var]))
+    return "; ".join(parts) if parts else "no BLAS library loaded"
+
+
+def torch_config(torch):
+    """BLAS_INFO and the CPU capability from PyTorch's build configuration."""
+    try:
+        cfg = torch.__config__.show()
+    except Exception:  # noqa: BLE001 - any failure only means the line is not known
+        return ""
+    keep = []
+    for line in cfg.splitlines():
+        line = line.strip()
+        if line.startswith("- CPU capability usage:"):
+            keep.append("CPU capability " + line.split(":", 1)[1].strip())
+        for item in line.split(","):
+            item = item.strip()
+            if item.startswith("BLAS_INFO="):
+                keep.append("torch BLAS " + item.split("=", 1)[1])
+    return ", ".join(keep)
+
+
 def torch_peer(d, B, T, I, U, reset_after, warmup, runs, threads):
     try:
         import torch
@@ -67,7 +113,8 @@ def torch_peer(d, B, T, I, U, reset_after, warmup, runs, threads):
     with torch.inference_mode():
         out, med, mn = timed(lambda: gru(xt)[0], warmup, runs)
     out.numpy().astype(np.float32).tofile(d + "/out.f32")
-    return "torch", torch.__version__, med, mn
+    kernel = "; ".join(k for k in (torch_config(torch), loaded_kernels()) if k)
+    return "torch", torch.__version__, kernel, med, mn
 
 
 def keras_peer(d, B, T, I, U, reset_after, warmup, runs, threads):
@@ -92,7 +139,8 @@ def keras_peer(d, B, T, I, U, reset_after, warmup, runs, threads):
     call = tf.function(lambda v: layer(v))
     out, med, mn = timed(lambda: call(xt), warmup, runs)
     np.asarray(out, dtype=np.float32).tofile(d + "/out.f32")
-    return "keras", "keras %s, tensorflow %s" % (keras.__version__, tf.__version__), med, mn
+    kernel = "TensorFlow's own (Eigen, oneDNN when enabled); " + loaded_kernels()
+    return "keras", "keras %s, tensorflow %s" % (keras.__version__, tf.__version__), kernel, med, mn
 
 
 def main():
@@ -101,8 +149,9 @@ def main():
     which, d = sys.argv[1], sys.argv[2]
     B, T, I, U, ra, warmup, runs, threads = (int(v) for v in sys.argv[3:])
     fn = torch_peer if which == "torch" else keras_peer
-    name, version, med, mn = fn(d, B, T, I, U, bool(ra), warmup, max(runs, 1), max(threads, 1))
-    print(json.dumps({"peer": name, "version": version, "median_ms": med, "min_ms": mn, "runs": runs}))
+    name, version, kernel, med, mn = fn(d, B, T, I, U, bool(ra), warmup, max(runs, 1), max(threads, 1))
+    print(json.dumps({"peer": name, "version": version, "kernel": kernel, "median_ms": med, "min_ms": mn,
+                      "runs": runs}))
 
 
 if __name__ == "__main__":

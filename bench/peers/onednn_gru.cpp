@@ -41,6 +41,32 @@ std::vector<float> readFloats(const std::string& path, size_t n)
     return v;
 }
 
+// The instruction set oneDNN's JIT generated its kernels for (dnnl_types.h's names).
+const char* isaName(dnnl_cpu_isa_t isa)
+{
+    switch (isa) {
+    case dnnl_cpu_isa_sse41: return "sse41";
+    case dnnl_cpu_isa_avx: return "avx";
+    case dnnl_cpu_isa_avx2: return "avx2";
+    case dnnl_cpu_isa_avx2_vnni: return "avx2_vnni";
+    case dnnl_cpu_isa_avx512_mic: return "avx512_mic";
+    case dnnl_cpu_isa_avx512_mic_4ops: return "avx512_mic_4ops";
+    case dnnl_cpu_isa_avx512_core: return "avx512_core";
+    case dnnl_cpu_isa_avx512_core_vnni: return "avx512_core_vnni";
+    case dnnl_cpu_isa_avx512_core_bf16: return "avx512_core_bf16";
+    case dnnl_cpu_isa_avx512_core_amx: return "avx512_core_amx";
+    case dnnl_cpu_isa_all: return "all (no limit)";
+    }
+    return "unknown";
+}
+
+// OMP_NUM_THREADS as the bench set it (oneDNN's OpenMP runtime takes it).
+std::string threadsText()
+{
+    const char* t = std::getenv("OMP_NUM_THREADS");
+    return t && *t ? t : "default";
+}
+
 void writeToMemory(const std::vector<float>& v, memory& m)
 {
     std::copy(v.begin(), v.end(), static_cast<float*>(m.get_data_handle()));
@@ -140,8 +166,10 @@ int main(int argc, char** argv)
             .write(reinterpret_cast<const char*>(out.data()), std::streamsize(out.size() * sizeof(float)));
 
         const dnnl_version_t* v = dnnl_version();
-        std::printf("{\"peer\":\"onednn\",\"version\":\"%d.%d.%d\",\"median_ms\":%.6f,\"min_ms\":%.6f,\"runs\":%d}\n",
-                    v->major, v->minor, v->patch, ms[ms.size() / 2], ms.front(), runs);
+        std::printf("{\"peer\":\"onednn\",\"version\":\"%d.%d.%d\",\"kernel\":\"oneDNN JIT, ISA %s, %s threads\","
+                    "\"median_ms\":%.6f,\"min_ms\":%.6f,\"runs\":%d}\n",
+                    v->major, v->minor, v->patch, isaName(dnnl_get_effective_cpu_isa()), threadsText().c_str(),
+                    ms[ms.size() / 2], ms.front(), runs);
         return 0;
     } catch (const dnnl::error& e) {
         std::fprintf(stderr, "gruscope-peer-onednn: oneDNN error: %s\n", e.what());

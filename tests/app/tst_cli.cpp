@@ -1056,6 +1056,149 @@ private slots:
         QVERIFY2(good.out.contains("ELIGIBLE") && !good.out.contains("NOT ELIGIBLE"), qPrintable(good.describe()));
     }
 
+    // eligibility FILE: every GRU of a weight file real Keras saved, judged with the arguments,
+    // flavor and Keras version the file records. `failing` lists, per layer in file order, the
+    // condition ids that must fail ("" = none), with a GPU assumed.
+    void eligibilityFile_data()
+    {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<QString>("layer");
+        QTest::addColumn<QStringList>("names");
+        QTest::addColumn<QStringList>("failing");
+        QTest::addColumn<QString>("flavor");
+        QTest::addColumn<bool>("fromFile");
+        const QString d = QString::fromStdString(gstest::dataPath("weightfiles"));
+        QTest::newRow("keras 3 .keras, two layers") << d + "/k3_two_gru.keras" << "" << QStringList{"gru_first", "gru_second"}
+                                                   << QStringList{"", ""} << "keras3" << true;
+        QTest::newRow("keras 3 .keras, reset_after=False") << d + "/k3_reset_after_false.keras" << "" << QStringList{"gru"}
+                                                          << QStringList{"reset_after"} << "keras3" << true;
+        QTest::newRow("tf.keras full .h5, hard_sigmoid") << d + "/tfk_hard_sigmoid.full.h5" << "" << QStringList{"gru"}
+                                                        << QStringList{"recurrent_activation"} << "tf_keras" << true;
+        QTest::newRow("keras 3 Bidirectional, --layer") << d + "/k3_bidi_concat.keras" << "bidirectional" << QStringList{"", ""}
+                                                       << QStringList{"", ""} << "keras3" << true;
+        QTest::newRow("tf.keras weights only: assumed arguments")
+            << d + "/tfk_cudnngru.weights_only.h5" << "" << QStringList{} << QStringList{""} << "" << false;
+    }
+    void eligibilityFile()
+    {
+        QFETCH(QString, file);
+        QFETCH(QString, layer);
+        QFETCH(QStringList, names);
+        QFETCH(QStringList, failing);
+        QFETCH(QString, flavor);
+        QFETCH(bool, fromFile);
+        QStringList args{"eligibility", file, "--device", "gpu", "--json"};
+        if (!layer.isEmpty())
+            args << "--layer" << layer;
+        const CliResult res = runCli(args);
+        CLI_VERIFY_OK(res);
+        json out;
+        try {
+            out = json::parse(res.out.toStdString());
+        } catch (const std::exception& e) {
+            QFAIL(qPrintable(QStringLiteral("stdout is not JSON (%1)\n").arg(e.what()) + res.describe()));
+        }
+        QCOMPARE(QString::fromStdString(out.value("file", "")), file);
+        QVERIFY2(out["layers"].is_array() && out["layers"].size() == size_t(failing.size()), out.dump(1).c_str());
+        for (int i = 0; i < failing.size(); ++i) {
+            const json& l = out["layers"][size_t(i)];
+            if (!names.isEmpty())
+                QVERIFY2(l.value("name", "").rfind(names[i].toStdString(), 0) == 0, l.dump(1).c_str());
+            if (!flavor.isEmpty())
+                QCOMPARE(QString::fromStdString(l.value("flavor", "")), flavor);
+            QCOMPARE(l.value("config_from_file", !fromFile), fromFile);
+            if (!fromFile)
+                QVERIFY2(!l["assumed"].empty(), l.dump(1).c_str());
+            std::set<std::string> failed;
+            for (const auto& c : l["report"]["conditions"])
+                if (!c.value("ok", true))
+                    failed.insert(c.value("id", ""));
+            const std::set<std::string> want =
+                failing[i].isEmpty() ? std::set<std::string>{} : std::set<std::string>{failing[i].toStdString()};
+            QVERIFY2(failed == want, l.dump(1).c_str());
+            QCOMPARE(l.value("eligible", !want.empty()), want.empty());
+            QCOMPARE(l.value("eligible_with_gpu", !want.empty()), want.empty());
+        }
+        // The text report: one verdict line per layer, and the fix for each failure.
+        args.removeAll(QStringLiteral("--json"));
+        const CliResult text = runCli(args);
+        CLI_VERIFY_OK(text);
+        const int verdicts = int(text.out.count(": ELIGIBLE") + text.out.count(": NOT ELIGIBLE"));
+        QVERIFY2(verdicts == failing.size(), qPrintable(text.describe()));
+        for (const QString& f : failing)
+            if (!f.isEmpty())
+                QVERIFY2(text.out.contains("FAIL ") && text.out.contains("fix:"), qPrintable(text.describe()));
+        if (!fromFile)
+            QVERIFY2(text.out.contains("assumed"), qPrintable(text.describe()));
+    }
+
+    // Without a GPU the verdict says both things: the layer qualifies, this machine cannot.
+    void eligibilityFileNoGpu()
+    {
+        const QString file = QString::fromStdString(gstest::dataPath("weightfiles/k3_two_gru.keras"));
+        const CliResult res = runCli({"eligibility", file, "--device", "none"});
+        CLI_VERIFY_OK(res);
+        QVERIFY2(res.out.count("ELIGIBLE ON A GPU") == 2 && !res.out.contains("NOT ELIGIBLE"),
+                 qPrintable(res.describe()));
+        // A left-padded mask is refused by Keras 3's cuDNN path: each layer then fails on it.
+        const QString dir = freshDir("elig_file_mask");
+        std::vector<uint8_t> m(2 * 5, 1);
+        m[5] = 0; // sample 1 starts with a padded step
+        writeTyped(dir + "/mask.npy", npy::DType::Bool, {2, 5}, m);
+        const CliResult masked = runCli({"eligibility", file, "--device", "gpu", "--mask", dir + "/mask.npy"});
+        CLI_VERIFY_OK(masked);
+        QVERIFY2(masked.out.count("NOT ELIGIBLE") == 2 && masked.out.contains("right"),
+                 qPrintable(masked.describe()));
+    }
+
+    // bench: a Python peer never sees OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, even when the bench was
+    // started with them, and the kernel the peer reports reaches the table and the JSON. The
+    // "interpreter" is a shell script that answers as gruscope-peer.py does, with what it saw.
+    void benchPeerEnvironment()
+    {
+        const QString dir = freshDir("bench_peer_env");
+        const QString fake = dir + "/fake-python";
+        writeText(fake, "#!/bin/sh\n"
+                        "echo \"{\\\"peer\\\": \\\"torch\\\", \\\"version\\\": \\\"fake 1\\\", "
+                        "\\\"kernel\\\": \\\"coretype=${OPENBLAS_CORETYPE-unset} l2=${OPENBLAS_L2_SIZE-unset} "
+                        "omp=${OMP_NUM_THREADS-unset}\\\", \\\"median_ms\\\": 1.0, \\\"min_ms\\\": 1.0, \\\"runs\\\": 1}\"\n");
+        QVERIFY(QFile::setPermissions(fake, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner));
+        const CliResult res = runCli({"bench", "--shape", "1x3x2x4", "--backends", "cpu", "--peers", "torch", "--python", fake,
+                                      "--rounds", "1", "--repeats", "1", "--warmup", "0", "--threads", "1", "--json", "-"},
+                                     dir, [] {
+                                         ::setenv("OPENBLAS_CORETYPE", "Prescott", 1);
+                                         ::setenv("OPENBLAS_L2_SIZE", "262144", 1);
+                                     });
+        CLI_VERIFY_OK(res);
+        const json doc = json::parse(res.out.toStdString());
+        bool seen = false;
+        for (const auto& row : doc["rows"])
+            if (row.value("backend", "") == "torch") {
+                QCOMPARE(QString::fromStdString(row.value("kernel", "")), QStringLiteral("coretype=unset l2=unset omp=1"));
+                seen = true;
+            }
+        QVERIFY2(seen, qPrintable(res.describe()));
+        QVERIFY2(res.err.contains("peer kernels") && res.err.contains("coretype=unset"),
+                 qPrintable(res.describe()));
+    }
+
+    // Every GRU of every wild file gets a verdict (none refuses to load).
+    void eligibilityWildFiles()
+    {
+        GS_NEED_WILD("");
+        const QDir dir(QString::fromStdString(gstest::wildWeightsDir()));
+        const QStringList files = dir.entryList({"*.h5", "*.hdf5", "*.keras"}, QDir::Files, QDir::Name);
+        QVERIFY2(files.size() >= 17, qPrintable(files.join(", ")));
+        for (const QString& f : files) {
+            const CliResult res = runCli({"eligibility", dir.filePath(f), "--device", "gpu", "--json"});
+            CLI_VERIFY_OK(res);
+            const json out = json::parse(res.out.toStdString());
+            QVERIFY2(!out["layers"].empty(), qPrintable(f));
+            for (const auto& l : out["layers"])
+                QVERIFY2(l["eligible"].is_boolean() && l["report"]["conditions"].is_array(), qPrintable(f));
+        }
+    }
+
     // ---- bad input ------------------------------------------------------------------------------
     //
     // Placeholders: @D@ the fixture folder, @OUT@ OUT.npz in a fresh empty folder (the process's
@@ -1160,7 +1303,11 @@ private slots:
             {"/proc/self"}, "/proc/self/gruscope-tst-out.npz");
 
         // eligibility
-        row("eligibility: missing --config", {"eligibility", "--device", "gpu"}, {"--config"});
+        row("eligibility: neither FILE nor --config", {"eligibility", "--device", "gpu"}, {"FILE", "--config"});
+        row("eligibility: FILE and --config", {"eligibility", "@D@/config.json", "--config", "@D@/config.json"}, {"not both"});
+        row("eligibility: --layer without FILE", {"eligibility", "--config", "@D@/config.json", "--layer", "gru"}, {"--layer", "FILE"});
+        row("eligibility: FILE missing", {"eligibility", "@D@/no_such_model.keras"}, {"no_such_model.keras"});
+        row("eligibility: FILE not a weight file", {"eligibility", "@D@/config.json"}, {"config.json"});
         row("eligibility: unknown option", {"eligibility", "--config", "@D@/config.json", "--bogus-option"}, {"--bogus-option"});
         row("eligibility: --device foo", {"eligibility", "--config", "@D@/config.json", "--device", "foo"}, {"--device", "foo"});
         row("eligibility: --flavor foo", {"eligibility", "--config", "@D@/config.json", "--flavor", "foo"}, {"--flavor", "foo"});
