@@ -21,29 +21,6 @@ using ojson = nlohmann::ordered_json;
 
 namespace {
 
-const char* severityName(Diagnostic::Severity s)
-{
-    return s == Diagnostic::Severity::Error ? "error" : s == Diagnostic::Severity::Warning ? "warning" : "info";
-}
-
-ojson statsJson(const TensorStats& s)
-{
-    ojson j;
-    j["name"] = s.name;
-    j["shape"] = s.shape;
-    j["min"] = s.min;
-    j["max"] = s.max;
-    j["mean"] = s.mean;
-    j["std"] = s.stddev;
-    j["norm"] = s.norm;
-    j["nan"] = s.nanCount;
-    j["inf"] = s.infCount;
-    if (!s.firstNonFinite.empty())
-        j["first_non_finite"] = s.firstNonFinite;
-    j["histogram"] = {{"min", s.histMin}, {"max", s.histMax}, {"counts", s.histogram}};
-    return j;
-}
-
 std::string fmt(double v)
 {
     std::ostringstream o;
@@ -59,32 +36,17 @@ struct InspectArgs {
 int inspectCommand(const InspectArgs& a)
 {
     const LoadedWeightFile loaded = loadWeights(a.file);
+    if (a.json) {
+        std::cout << inspectionJson(loaded, a.file, a.layer, a.tree) << "\n";
+        return kExitOk;
+    }
     const WeightFileInfo& info = loaded.info;
-    ojson j;
-    j["file"] = a.file;
-    j["format"] = weightFormatName(info.format);
-    j["format_detail"] = info.formatDetail;
-    j["keras_version"] = info.kerasVersion;
-    j["layers"] = ojson::array();
     std::ostringstream o;
     o << a.file << ": " << info.formatDetail << "\n";
     o << info.layers.size() << " GRU layer(s)\n";
     for (const auto& L : info.layers) {
         if (!a.layer.empty() && L.name != a.layer && L.wrapper != a.layer)
             continue;
-        ojson lj;
-        lj["name"] = L.name;
-        lj["kind"] = L.kind;
-        lj["group"] = L.group;
-        lj["tensors"] = L.tensors;
-        lj["kernel_shape"] = L.kernelShape;
-        lj["recurrent_kernel_shape"] = L.recurrentShape;
-        lj["bias_shape"] = L.biasShape;
-        lj["dtype"] = L.dtype;
-        lj["config_from_file"] = L.configFromFile;
-        lj["config"] = ojson::parse(configToJson(L.config));
-        if (!L.wrapper.empty())
-            lj["bidirectional"] = {{"wrapper", L.wrapper}, {"direction", L.direction}, {"merge_mode", L.mergeMode}};
         o << "\n" << L.name << "  [" << L.kind << (L.wrapper.empty() ? "" : ", " + L.direction + " half of " + L.wrapper + ", merge " + L.mergeMode)
           << "]\n  tensors   " << L.group << "\n  shapes    kernel " << shapeToString(L.kernelShape) << ", recurrent_kernel "
           << shapeToString(L.recurrentShape) << ", bias " << (L.biasShape.empty() ? "none" : shapeToString(L.biasShape)) << " ("
@@ -94,60 +56,37 @@ int inspectCommand(const InspectArgs& a)
           << " go_backwards=" << (L.config.go_backwards ? "True" : "False") << " (" << flavorName(L.config.flavor)
           << (L.configFromFile ? ", from the file" : ", inferred") << ")\n";
 
-        std::vector<Diagnostic> diags = checkLayer(L, info.kerasVersion);
-        Inspection ins;
-        try {
-            const GruWeights& w = loaded.weights(L);
-            ins = inspectWeights(L.config, w, L.name);
-            diags.insert(diags.end(), ins.diagnostics.begin(), ins.diagnostics.end());
-        } catch (const Error& e) {
-            diags.push_back({Diagnostic::Severity::Error, L.group, e.what()});
-        }
-        lj["tensors_stats"] = ojson::array();
-        for (const auto& s : ins.tensors)
-            lj["tensors_stats"].push_back(statsJson(s));
-        lj["gate_blocks"] = ojson::array();
-        for (const auto& s : ins.blocks)
-            lj["gate_blocks"].push_back(statsJson(s));
+        const LayerInspection li = inspectListedLayer(loaded, L);
         // Four significant digits take up to 10 characters ("-0.0003343", "-1.234e-05"): columns
         // of 11 keep a space between neighbours.
         o << "  " << std::left << std::setw(28) << "block" << std::right << std::setw(11) << "min" << std::setw(11) << "max"
           << std::setw(11) << "mean" << std::setw(11) << "std" << std::setw(11) << "norm" << std::setw(6) << "NaN" << std::setw(6)
           << "Inf" << "\n";
-        for (const auto& s : ins.blocks)
+        for (const auto& s : li.inspection.blocks)
             o << "  " << std::left << std::setw(28) << s.name << std::right << std::setw(11) << fmt(s.min) << std::setw(11) << fmt(s.max)
               << std::setw(11) << fmt(s.mean) << std::setw(11) << fmt(s.stddev) << std::setw(11) << fmt(s.norm) << std::setw(6)
               << s.nanCount << std::setw(6) << s.infCount << "\n";
-        lj["diagnostics"] = ojson::array();
-        for (const auto& d : diags) {
-            lj["diagnostics"].push_back({{"severity", severityName(d.severity)}, {"where", d.where}, {"message", d.message}});
+        for (const auto& d : li.diagnostics)
             o << "  " << severityName(d.severity) << ": " << d.message << "\n";
-        }
-        j["layers"].push_back(lj);
     }
-    j["diagnostics"] = ojson::array();
-    for (const auto& d : info.diagnostics) {
-        j["diagnostics"].push_back({{"severity", severityName(d.severity)}, {"where", d.where}, {"message", d.message}});
+    for (const auto& d : info.diagnostics)
         o << severityName(d.severity) << ": " << d.where << ": " << d.message << "\n";
-    }
-    if (!info.modelConfigJson.empty()) {
-        try {
-            j["model_config"] = ojson::parse(info.modelConfigJson);
-        } catch (const std::exception&) {
-            j["model_config"] = info.modelConfigJson;
-        }
-    }
     if (a.tree) {
         if (!loaded.treeError.empty())
             throw Error(ErrorCode::BadFile, loaded.treeError);
-        j["tree"] = loaded.tree;
         o << "\nfile tree:\n";
-        for (const auto& line : j["tree"])
-            o << "  " << line.get<std::string>() << "\n";
-        if (!info.modelConfigJson.empty())
-            o << "\nmodel config:\n" << j["model_config"].dump(2) << "\n";
+        for (const auto& line : loaded.tree)
+            o << "  " << line << "\n";
+        if (!info.modelConfigJson.empty()) {
+            std::string shown = info.modelConfigJson;
+            try {
+                shown = ojson::parse(info.modelConfigJson).dump(2);
+            } catch (const std::exception&) {
+            }
+            o << "\nmodel config:\n" << shown << "\n";
+        }
     }
-    std::cout << (a.json ? j.dump(2) + "\n" : o.str());
+    std::cout << o.str();
     return kExitOk;
 }
 

@@ -37,6 +37,27 @@ Inspection inspectWeights(const GruConfig& config, const GruWeights& weights, co
 // shape against reset_after, stored dtype conversions, tf.keras-only arguments under Keras 3.
 std::vector<Diagnostic> checkLayer(const GruLayerInfo& layer, const std::string& kerasVersion);
 
+struct LoadedWeightFile;
+
+// "error", "warning", "info".
+const char* severityName(Diagnostic::Severity severity) noexcept;
+
+// One listed layer of a read file: checkLayer's diagnostics, then the statistics of its weights
+// and their diagnostics (or the error reading them, as a diagnostic).
+struct LayerInspection {
+    Inspection inspection;
+    std::vector<Diagnostic> diagnostics;
+};
+LayerInspection inspectListedLayer(const LoadedWeightFile& loaded, const GruLayerInfo& layer);
+
+// The whole description as JSON (what `gruscope-cli inspect --json` prints): file, format,
+// keras_version, layers (all, or those named `layer` or wrapped by it) with config, shapes,
+// tensors_stats, gate_blocks and diagnostics; the file's diagnostics; model_config; with
+// `withTree` the file tree (Error(BadFile) when it could not be read). `file` is the path as the
+// user gave it.
+std::string inspectionJson(const LoadedWeightFile& loaded, const std::string& file, const std::string& layer = "",
+                           bool withTree = false, int indent = 2);
+
 struct BlockDiff {
     std::string name;       // "kernel[z]", "recurrent_kernel[h]", "bias[recurrent, r]"
     double maxAbs = 0;      // max |a − b|
