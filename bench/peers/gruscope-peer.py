@@ -45,6 +45,21 @@ def timed(fn, warmup, runs):
     return out, ms[len(ms) // 2], ms[0]
 
 
+def mapped_blas():
+    """The BLAS shared objects mapped into this process (real paths), from /proc/self/maps."""
+    found = []
+    try:
+        with open("/proc/self/maps") as maps:
+            for line in maps:
+                path = line.split()[-1] if len(line.split()) >= 6 else ""
+                base = os.path.basename(path)
+                if ("blas" in base or "mkl_" in base) and path not in found:
+                    found.append(path)
+    except OSError:
+        pass
+    return [os.path.realpath(p) for p in found]
+
+
 def loaded_kernels():
     """The BLAS/OpenMP libraries loaded in this process, as threadpoolctl reports them."""
     try:
@@ -52,15 +67,20 @@ def loaded_kernels():
     except ImportError:
         return "threadpoolctl not installed: BLAS kernel unknown"
     parts = []
+    blas_seen = False
     for lib in threadpoolctl.threadpool_info():
         name = lib.get("internal_api", "?")
-        what = "%s %s" % (name, lib.get("version") or "")
-        if lib.get("architecture"):
-            what += " " + lib["architecture"]
+        what = " ".join(v for v in (name, lib.get("version") or "", lib.get("architecture") or "") if v)
         if lib.get("threading_layer"):
             what += " (%s)" % lib["threading_layer"]
         what += ", %s thread%s" % (lib.get("num_threads"), "" if lib.get("num_threads") == 1 else "s")
-        parts.append(what.replace("  ", " "))
+        blas_seen = blas_seen or lib.get("user_api") == "blas"
+        parts.append(what)
+    if not blas_seen:
+        # A BLAS threadpoolctl cannot see has no thread control: on Debian that is the reference
+        # BLAS (libblas3), which libopenblas0-pthread replaces as the libblas.so.3 alternative.
+        for path in mapped_blas():
+            parts.append("BLAS %s (no thread control: the reference BLAS, not an optimised one)" % path)
     for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
         if os.environ.get(var):
             parts.append("%s=%s is set" % (var, os.environ[var]))
