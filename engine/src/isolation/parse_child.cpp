@@ -37,6 +37,12 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
+// The installed worker relative to the folder of the installed programs; cmake/Install.cmake
+// passes the value that follows from CMAKE_INSTALL_BINDIR and CMAKE_INSTALL_LIBEXECDIR.
+#ifndef GRUSCOPE_INSTALLED_PARSE_WORKER
+#define GRUSCOPE_INSTALLED_PARSE_WORKER "../libexec/gruscope/gruscope-parse"
+#endif
+
 constexpr size_t kKeptStderrBytes = 16 << 10;
 
 struct Fd {
@@ -184,6 +190,15 @@ std::string findParseWorker()
     const std::string dir = selfDir();
     if (!dir.empty() && executable(dir + "/gruscope-parse"))
         return dir + "/gruscope-parse";
+    // Installed (cmake/Install.cmake, the .deb): the worker is no command of its own, so it lives
+    // in libexec rather than beside gruscope and gruscope-cli in bin. The path is taken relative to
+    // this executable, so that any prefix (/usr, /usr/local, a relocated tree) finds its own copy.
+    if (!dir.empty()) {
+        const std::string installed =
+            (fs::path(dir) / GRUSCOPE_INSTALLED_PARSE_WORKER).lexically_normal().string();
+        if (executable(installed))
+            return installed;
+    }
 #ifdef GRUSCOPE_BUILD_PARSE_WORKER
     if (executable(GRUSCOPE_BUILD_PARSE_WORKER))
         return GRUSCOPE_BUILD_PARSE_WORKER;
