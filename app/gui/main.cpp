@@ -16,6 +16,7 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QIcon>
 #include <QSettings>
 #include <QTabWidget>
 
@@ -44,6 +45,12 @@ int main(int argc, char** argv)
     QApplication::setApplicationName(QStringLiteral("GruScope"));
     QApplication::setOrganizationName(QStringLiteral("GruScope"));
     QApplication::setApplicationVersion(QStringLiteral(GRUSCOPE_VERSION));
+    // The installed desktop entry's name (resources/desktop): on Wayland it becomes the window's
+    // app id, which is how the shell finds the entry's name and icon for the running window.
+    QGuiApplication::setDesktopFileName(QStringLiteral("io.github.gruscope.GruScope"));
+    // The installed icon (share/icons/hicolor) for the title bar and X11 task switchers; without
+    // an installed copy (the build tree) the icon stays empty, as before.
+    QApplication::setWindowIcon(QIcon::fromTheme(QStringLiteral("io.github.gruscope.GruScope")));
 
     QCommandLineParser cli;
     cli.setApplicationDescription(QStringLiteral("Look inside a Keras GRU layer."));
