@@ -187,9 +187,12 @@ def show(layer_or_model, x=None, mask=None, initial_state=None, *, weights=None,
       model or file named by ``layer_name``): writes a session file
       (``*.gruscope.json``, the window's own format: arguments, weights, input, mask, initial
       state) into a new temporary folder and opens it. The window can save it elsewhere.
-    - A Keras model: saves it as ``model.keras`` in a temporary folder with ``x`` as
-      ``input.npy`` (and ``mask.npy``) beside it, and opens it on the GRU ``layer_name`` (the
-      first otherwise); the window runs ``x`` through the layers before that GRU.
+    - A Keras model: saves it as ``model.keras`` in a temporary folder with ``x`` (the model's
+      input) as ``input.npy`` (and ``mask.npy``) beside it, and opens it on the GRU
+      ``layer_name`` (the window asks which of several otherwise). The window takes ``x`` on a
+      GRU that reads it directly; for a GRU deeper in the model it opens on the first one (with
+      a warning) and "Layer of the model" then shows the deeper one on what the layers before
+      make of ``x``.
     - A weight file: the same with a copy of the file.
 
     ``x`` is the GRU's input for one GRU, the model's input for a model; without it, a sine per
@@ -207,7 +210,7 @@ def show(layer_or_model, x=None, mask=None, initial_state=None, *, weights=None,
         except Exception as e:  # Keras's own errors (a model that cannot be saved)
             raise Error(f"could not save the model to {target}: {e}", "unsupported") from e
         _window.stage_inputs(folder, x, mask)
-        return _open_file(target, layer_name, tab, step, unit, block, launch)
+        return _open_file(target, layer_name, tab, step, unit, block, launch, x)
     if _is_path(layer_or_model) and not isinstance(layer_or_model, Layer) and flavor is None:
         # The window opens the file itself: all its GRUs stay reachable, a Bidirectional too.
         path = _os.fspath(layer_or_model)
@@ -215,7 +218,7 @@ def show(layer_or_model, x=None, mask=None, initial_state=None, *, weights=None,
             raise Error(f"{path}: no such file", "bad file")
         folder = _window.new_folder()
         target = _window.stage_model_file(folder, path, x, mask)
-        return _open_file(target, layer_name, tab, step, unit, block, launch)
+        return _open_file(target, layer_name, tab, step, unit, block, launch, x)
     lay = _layer(layer_or_model, weights, layer_name, flavor)
     if lay.bidirectional:
         raise Error(f"show() opens one GRU, and '{lay.name}' is a Bidirectional: pass the model (the window shows "
@@ -229,7 +232,7 @@ def show(layer_or_model, x=None, mask=None, initial_state=None, *, weights=None,
     return path
 
 
-def _open_file(target, layer_name, tab, step, unit, block, launch):
+def _open_file(target, layer_name, tab, step, unit, block, launch, x=None):
     # The window's --layer takes a GRU's name as the file lists it ("bidirectional/forward_gru"
     # for a half); a wrapper's name opens its forward half. Without a name the window asks which
     # GRU of several to show.
@@ -241,6 +244,20 @@ def _open_file(target, layer_name, tab, step, unit, block, launch):
             picked = _choose(f, target, None)
         except Error:
             picked = None  # several GRUs: the window asks
+    if picked and x is not None:
+        # The window takes input.npy only for a GRU that reads it directly (its features); a GRU
+        # deeper in the model gets the input run through the layers before once the window is
+        # on the first one and "Layer of the model" picks it.
+        features = _np.shape(x)[-1]
+        chosen = f.layers[picked[0]]
+        if chosen["kernel_shape"][0] != features:
+            first = next((i for i, l in enumerate(f.layers) if l["kernel_shape"][0] == features), None)
+            if first is not None:
+                import warnings
+                warnings.warn(f"the window opens on '{f.layers[first]['name']}', the GRU that reads x ({features} "
+                              f"features); choose '{chosen['name']}' under 'Layer of the model' to see it on the "
+                              "input the model gives it", stacklevel=3)
+                picked = [first]
     args = []
     if picked:
         args += ["--layer", f.layers[picked[0]]["name"]]
