@@ -194,7 +194,7 @@ std::string findParseWorker()
     // in libexec rather than beside gruscope and gruscope-cli in bin. The path is taken relative to
     // this executable, so that any prefix (/usr, /usr/local, a relocated tree) finds its own copy.
     if (!dir.empty()) {
-        const std::string installed =
+        std::string installed =
             (fs::path(dir) / GRUSCOPE_INSTALLED_PARSE_WORKER).lexically_normal().string();
         if (executable(installed))
             return installed;
