@@ -34,8 +34,8 @@ py::array own(std::vector<T>&& data, const Shape& shape)
     return py::array_t<T>(dims, heap->data(), owner);
 }
 
-template <class A>
-py::object arrayOrNone(A&& a)
+template <class T>
+py::object arrayOrNone(Array<T>&& a)
 {
     if (a.empty())
         return py::none();
@@ -187,7 +187,8 @@ py::dict toDict(const EligibilityReport& r)
 
 void registerErrors(py::module_&)
 {
-    py::register_exception_translator([](std::exception_ptr p) {
+    // pybind11 takes a plain function of an exception_ptr by value.
+    py::register_exception_translator([](std::exception_ptr p) { // NOLINT(performance-unnecessary-value-param)
         try {
             if (p)
                 std::rethrow_exception(p);

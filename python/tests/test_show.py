@@ -102,8 +102,11 @@ class Window(unittest.TestCase):
     """The window itself opens what show() wrote: --screenshot exits 2 when it cannot."""
 
     def screenshot(self, target, *args):
-        out = os.path.join(tempfile.mkdtemp(prefix="gruscope-test-"), "window.png")
-        env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+        home = tempfile.mkdtemp(prefix="gruscope-test-")
+        out = os.path.join(home, "window.png")
+        # Settings and autosave of this window go to the test's own folder, not the user's.
+        env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=os.path.join(home, "config"),
+                   XDG_DATA_HOME=os.path.join(home, "data"), XDG_RUNTIME_DIR=home)
         proc = subprocess.run([_locate.app(), "--screenshot", out, target, *args], env=env, capture_output=True,
                               text=True, timeout=120)
         self.assertEqual(proc.returncode, 0, proc.stderr)
