@@ -131,6 +131,29 @@ class RunShapes(unittest.TestCase):
             self.assertTrue(d["gpu"]["reason"])
 
 
+class Interrupt(unittest.TestCase):
+    def test_ctrl_c_stops_a_long_run(self):
+        # A notebook's interrupt is SIGINT: the engine's call stops at its next step, the
+        # KeyboardInterrupt reaches Python, and the layer runs again afterwards.
+        import os
+        import signal
+        import threading
+        import time
+        rng = np.random.default_rng(0)
+        w = [rng.uniform(-.1, .1, (64, 768)).astype(np.float32), rng.uniform(-.1, .1, (256, 768)).astype(np.float32),
+             np.zeros((2, 768), np.float32)]
+        layer = gruscope.Layer({"units": 256}, weights=w)
+        x = rng.uniform(-1, 1, (8, 20000, 64)).astype(np.float32)
+        timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
+        timer.start()
+        start = time.monotonic()
+        with self.assertRaises(KeyboardInterrupt):
+            layer.run(x, backend="reference", trace=False)
+        self.assertLess(time.monotonic() - start, 5.0)
+        timer.join()
+        self.assertEqual(layer.run(x[:, :3], trace=False).output.shape, (8, 256))
+
+
 class RunErrors(unittest.TestCase):
     def setUp(self):
         self.cfg, self.w = small_layer(units=4, features=3)
