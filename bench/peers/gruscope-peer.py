@@ -77,10 +77,13 @@ def loaded_kernels():
         blas_seen = blas_seen or lib.get("user_api") == "blas"
         parts.append(what)
     if not blas_seen:
-        # A BLAS threadpoolctl cannot see has no thread control: on Debian that is the reference
-        # BLAS (libblas3), which libopenblas0-pthread replaces as the libblas.so.3 alternative.
+        # A BLAS threadpoolctl cannot see: on Debian usually the reference BLAS (libblas3, in
+        # .../blas/), which libopenblas0-pthread replaces as the libblas.so.3 alternative.
         for path in mapped_blas():
-            parts.append("BLAS %s (no thread control: the reference BLAS, not an optimised one)" % path)
+            if "/blas/libblas" in path:
+                parts.append("BLAS %s: Debian's reference BLAS, not an optimised one" % path)
+            else:
+                parts.append("BLAS %s (not seen by threadpoolctl)" % path)
     for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
         if os.environ.get(var):
             parts.append("%s=%s is set" % (var, os.environ[var]))
