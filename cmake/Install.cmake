@@ -13,7 +13,9 @@
 include(GNUInstallDirs)
 
 set(GRUSCOPE_APP_ID io.github.gruscope.GruScope)
-set(GRUSCOPE_HOMEPAGE https://github.com/gruscope/gruscope)
+# No public home is named until the project has one: whoever publishes a package sets it
+# (-DGRUSCOPE_HOMEPAGE=URL); it then goes into the .deb's Homepage field and the manual pages.
+set(GRUSCOPE_HOMEPAGE "" CACHE STRING "The project's public web page, for the .deb and the man pages (none by default)")
 set(_desktop ${PROJECT_SOURCE_DIR}/resources/desktop)
 
 # --- programs ----------------------------------------------------------------------------------
@@ -74,6 +76,10 @@ if(GRUSCOPE_MAN)
   if(TARGET gruscope)
     list(PREPEND _programs gruscope)
   endif()
+  set(_homepage_arg)
+  if(GRUSCOPE_HOMEPAGE)
+    set(_homepage_arg --homepage ${GRUSCOPE_HOMEPAGE})
+  endif()
   foreach(_program IN LISTS _programs)
     set(_page ${_man_dir}/${_program}.1.gz)
     add_custom_command(
@@ -83,7 +89,7 @@ if(GRUSCOPE_MAN)
       COMMAND ${CMAKE_COMMAND} -E env QT_QPA_PLATFORM=offscreen
               ${GRUSCOPE_MAN_PYTHON} ${PROJECT_SOURCE_DIR}/tools/make-man
               --program $<TARGET_FILE:${_program}> --name ${_program} --version ${PROJECT_VERSION}
-              --homepage ${GRUSCOPE_HOMEPAGE} --out ${_page}
+              ${_homepage_arg} --out ${_page}
       DEPENDS ${_program} ${PROJECT_SOURCE_DIR}/tools/make-man
       COMMENT "Manual page ${_program}(1) from its --help"
       VERBATIM)
@@ -106,7 +112,9 @@ set(GRUSCOPE_PACKAGE_MAINTAINER "GruScope maintainers <maintainers@gruscope.inva
     "The Maintainer field of the .deb")
 set(CPACK_PACKAGE_CONTACT "${GRUSCOPE_PACKAGE_MAINTAINER}")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "look inside a Keras GRU layer, gate by gate")
-set(CPACK_PACKAGE_HOMEPAGE_URL ${GRUSCOPE_HOMEPAGE})
+if(GRUSCOPE_HOMEPAGE)
+  set(CPACK_PACKAGE_HOMEPAGE_URL ${GRUSCOPE_HOMEPAGE})
+endif()
 set(CPACK_PACKAGE_INSTALL_DIRECTORY gruscope)
 set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)                    # gruscope_<version>_<arch>.deb
