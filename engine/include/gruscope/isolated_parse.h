@@ -76,7 +76,8 @@ LoadedWeightFile loadWeightFile(const std::string& path, const ParseOptions& opt
 ParseOptions defaultParseOptions();
 
 // Where the worker program is: GRUSCOPE_PARSE_WORKER, then `gruscope-parse` next to this
-// executable, then the build tree's. "" when none exists.
+// executable, then the installed one (../libexec/gruscope/ from this executable's bin/), then
+// the build tree's. "" when none exists.
 std::string findParseWorker();
 
 // --- the wire format between gruscope-parse and its parent (public for the worker and fuzzing) --
