@@ -6,6 +6,7 @@
 #include "layer_source.h"
 
 #include "gruscope/device.h"
+#include "gruscope/device_choice.h"
 #include "gruscope/eligibility.h"
 
 #include <nlohmann/json.hpp>
@@ -24,15 +25,16 @@ struct EligibilityArgs {
     bool json = false, training = false;
 };
 
+// --device, refused as a usage error (exit 2 naming the option) like every other bad option.
 DeviceInfo chosenDevice(const std::string& name)
 {
-    if (name == "auto")
-        return probeDevice();
-    if (name == "gpu")
-        return DeviceInfo::assumedGpu();
-    if (name == "none")
-        return DeviceInfo::assumedNone("no GPU (--device none)");
-    throw UsageError{"--device " + name + ": allowed are auto, none and gpu"};
+    try {
+        return deviceNamed(name);
+    } catch (const Error& e) {
+        if (e.code() != ErrorCode::InvalidArgument)
+            throw;
+        throw UsageError{"--device " + name + ": allowed are auto, none and gpu"};
+    }
 }
 
 void printConditions(const EligibilityReport& rep, const std::string& indent)

@@ -6,6 +6,7 @@
 #include "gruscope/bidirectional.h"
 #include "gruscope/compare.h"
 #include "gruscope/device.h"
+#include "gruscope/device_choice.h"
 #include "gruscope/error.h"
 #include "gruscope/inspect.h"
 #include "gruscope/isolated_parse.h"
@@ -31,17 +32,6 @@ BackendKind backendKind(const std::string& name)
     if (!kind)
         throw Error(ErrorCode::InvalidArgument, "backend '" + name + "': allowed are auto, cpu, reference, cudnn and cuda");
     return *kind;
-}
-
-DeviceInfo deviceFor(const std::string& name)
-{
-    if (name == "auto")
-        return probeDevice();
-    if (name == "gpu")
-        return DeviceInfo::assumedGpu();
-    if (name == "none")
-        return DeviceInfo::assumedNone("no GPU (device='none')");
-    throw Error(ErrorCode::InvalidArgument, "device '" + name + "': allowed are 'auto' (this machine), 'gpu' (assume one) and 'none'");
 }
 
 // Runs `work` off the Python thread while this one waits with the GIL released, checking for
@@ -208,7 +198,7 @@ py::dict eligibilityPy(const std::string& configJson, const std::string& flavor,
     ctx.flavor = parsed.config.flavor;
     ctx.kerasVersion = kerasVersion;
     ctx.training = training;
-    const DeviceInfo dev = deviceFor(device);
+    const DeviceInfo dev = deviceNamed(device);
     py::dict d = toDict(checkCudnnEligibility(parsed.config, m ? &*m : nullptr, dev, ctx));
     d["device"] = dev.present ? dev.reason : "none: " + dev.reason;
     d["flavor"] = flavorName(parsed.config.flavor);
