@@ -111,6 +111,8 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent)
     connect(m_doc, &Document::modifiedChanged, this, [this] { updateTitle(); });
     connect(m_doc, &Document::errorChanged, this, &MainWindow::showError);
     connect(m_doc, &Document::notice, this, [this](const QString& m) { statusBar()->showMessage(m, 8000); });
+    // A refused edit changed nothing; the banner says why in full (the status bar would clip it).
+    connect(m_doc, &Document::refused, this, [this](const QString& m) { m_banner->showMessage(m); });
     connect(m_controller, &RunController::finished, this, &MainWindow::showRunFinished);
     connect(m_controller, &RunController::started, this, [this] {
         QTimer::singleShot(300, this, [this] {

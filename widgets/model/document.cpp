@@ -3,6 +3,10 @@
 #include "gruscope/device.h"
 #include "gruscope/error.h"
 
+#include "model/limits.h"
+
+#include <QLocale>
+
 #include <algorithm>
 #include <cmath>
 #include <random>
@@ -88,18 +92,77 @@ void Document::setModified(bool modified)
     emit modifiedChanged(modified);
 }
 
-void Document::setConfig(const GruConfig& config)
+// An argument edit arrives from a panel's slot: an engine error thrown from here would pass
+// through Qt's event loop and end the process (typing units = 999999 did), so everything that can
+// refuse is settled before the document changes, and a late failure puts the old state back.
+bool Document::setConfig(const GruConfig& config)
 {
     if (config == m_config)
-        return;
+        return true;
+    if (const QString why = whyTooLarge(config); !why.isEmpty()) {
+        emit refused(why);
+        emit configChanged(); // the panels show the kept arguments again
+        return false;
+    }
     const GruConfig old = m_config;
+    const std::vector<ConfigIssue> oldIssues = m_issues;
+    const std::shared_ptr<const GruWeights> oldWeights = m_weights;
     m_config = config;
     m_issues = validateConfig(m_config);
-    if (m_issues.empty())
-        adaptWeightsTo(old);
+    try {
+        if (m_issues.empty())
+            adaptWeightsTo(old);
+    } catch (const std::exception& e) { // gruscope::Error, std::bad_alloc
+        m_config = old;
+        m_issues = oldIssues;
+        m_weights = oldWeights;
+        emit refused(tr("The arguments were not applied: %1").arg(QString::fromUtf8(e.what())));
+        emit configChanged();
+        return false;
+    }
     fitStateAndMask();
     emit configChanged();
     touch();
+    return true;
+}
+
+namespace {
+
+// "16 TB": decimal units, as disks and the issue's users count them.
+QString humanBytes(double bytes)
+{
+    const char* units[] = {"bytes", "kB", "MB", "GB", "TB", "PB"};
+    int i = 0;
+    while (bytes >= 1000.0 && i < 5) {
+        bytes /= 1000.0;
+        ++i;
+    }
+    return QStringLiteral("%1 %2").arg(QLocale::c().toString(bytes, 'f', bytes < 10 && i > 0 ? 1 : 0), QLatin1String(units[i]));
+}
+
+} // namespace
+
+// New weights are made when units or the input's features change; their two large arrays are
+// K (I, 3U) and R (U, 3U). Either above the per-array limit the window applies to files
+// (View ▸ Limits) is refused with what it would have cost.
+QString Document::whyTooLarge(const GruConfig& config) const
+{
+    const int64_t I = features() > 0 ? features() : m_weights->inputSize();
+    const int64_t U = config.units;
+    if (U <= 0 || (U == m_weights->units() && I == m_weights->inputSize()))
+        return {};
+    const double perArray = double(windowLimits().maxElements);
+    const double k = double(I) * 3.0 * double(U), r = double(U) * 3.0 * double(U);
+    if (std::max(k, r) <= perArray)
+        return {};
+    const double bytes = 4.0 * (k + r + 6.0 * double(U));
+    return tr("units %1 refused: the recurrent kernel alone would be (%1, %2), %3 values, and all the weights "
+              "%4 as float32; the window takes at most %5 values per array (View ▸ Limits). "
+              "The layer keeps units = %6.")
+        .arg(U)
+        .arg(3 * U)
+        .arg(QLocale::c().toString(r, 'g', 3), humanBytes(bytes), QLocale::c().toString(perArray, 'g', 3))
+        .arg(m_config.units);
 }
 
 // Keeps the weights when the arguments still fit them; otherwise converts what can be converted

@@ -85,7 +85,10 @@ public:
     // New arguments. Invalid arguments are kept (the editor shows them) but not run. When the
     // new arguments change the weights' shapes (units, use_bias, reset_after) the weights are
     // adapted where that is exact and re-initialised otherwise; `notice` says which.
-    void setConfig(const gruscope::GruConfig& config);
+    // Applies new arguments. Arguments whose weights would be absurdly large (any weight array
+    // above the window's per-array limit), or that the engine cannot make weights for, are refused
+    // before anything changes: false, `refused` says why, and configChanged re-shows the kept ones.
+    bool setConfig(const gruscope::GruConfig& config);
     // A whole model (file, example, session). The input's feature count follows the kernel.
     void setModel(const gruscope::GruConfig& config, gruscope::GruWeights weights, ModelOrigin origin);
     // Replace the weights (same shapes as now; checked). Throws gruscope::Error otherwise.
@@ -181,10 +184,12 @@ signals:
     void unitChanged(int unit);
     void plottedUnitsChanged();
     void notice(const QString& message); // for the status bar
+    void refused(const QString& message); // an edit that was not applied, and why (the banner)
     void modifiedChanged(bool modified);
 
 private:
     void adaptWeightsTo(const gruscope::GruConfig& old);
+    QString whyTooLarge(const gruscope::GruConfig& config) const;
     void fitStateAndMask();
     void touch(); // modified + runInputsChanged
 

@@ -145,6 +145,44 @@ private slots:
         QCOMPARE(w.document()->result()->U, layer.config.units);
     }
 
+    // Typing an absurd units value and pressing Enter used to end the process (the engine's
+    // refusal to make a (999999, 2999997) recurrent kernel passed through the event loop). Now the
+    // edit is refused before any allocation: the banner gives the estimate, the arguments and the
+    // trained weights stay, and the window keeps running. A value that fits is still applied.
+    void absurdUnitsTypedAreRefusedAndTheWorkKept()
+    {
+        QTemporaryDir dir;
+        MainWindow w(testOptions(dir));
+        w.resize(1280, 800);
+        w.show();
+        QVERIFY(w.openExample(QStringLiteral("sine")));
+        QVERIFY(w.controller()->waitForIdle());
+        const gruscope::GruConfig before = w.document()->config();
+        const gruscope::ArrayF recurrent = w.document()->weights()->recurrentKernel;
+        auto* units = qobject_cast<QSpinBox*>(w.argsPanel()->editor(QStringLiteral("units")));
+        QVERIFY(units);
+        QVERIFY2(units->maximum() >= 999999, qPrintable(QString::number(units->maximum())));
+        units->setFocus();
+        units->selectAll();
+        QTest::keyClicks(units, QStringLiteral("999999"));
+        QTest::keyClick(units, Qt::Key_Return);
+        QTest::qWait(50);
+        QVERIFY(w.controller()->waitForIdle());
+        qInfo().noquote() << "banner:" << w.bannerText();
+        QVERIFY2(w.bannerText().contains(QStringLiteral("units 999999 refused")) && w.bannerText().contains(QStringLiteral("TB")),
+                 qPrintable(w.bannerText()));
+        QCOMPARE(w.document()->config(), before);
+        QVERIFY(gstest::sameBits(w.document()->weights()->recurrentKernel, recurrent));
+        QCOMPARE(int64_t(units->value()), before.units); // the panel shows the kept value again
+        units->selectAll();
+        QTest::keyClicks(units, QStringLiteral("12"));
+        QTest::keyClick(units, Qt::Key_Return);
+        QVERIFY(w.controller()->waitForIdle());
+        QCOMPARE(w.document()->config().units, int64_t(12));
+        QVERIFY(w.document()->result());
+        QCOMPARE(w.document()->result()->U, int64_t(12));
+    }
+
     // A corrupt file: an error in the window, and the model, input and result stay as they were.
     void corruptFileKeepsThePreviousModel_data()
     {
