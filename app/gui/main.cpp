@@ -32,6 +32,24 @@ int fail(const QString& message)
     return 2;
 }
 
+// --help, --version and --screenshot need no screen, but QApplication aborts when it finds no
+// display ("could not connect to display"): on a server, over ssh or in a build that makes the
+// man pages, those run on Qt's offscreen platform instead. An explicit QT_QPA_PLATFORM wins.
+void useOffscreenWithoutDisplay(int argc, char** argv)
+{
+    if (qEnvironmentVariableIsSet("QT_QPA_PLATFORM") || qEnvironmentVariableIsSet("DISPLAY") ||
+        qEnvironmentVariableIsSet("WAYLAND_DISPLAY"))
+        return;
+    for (int i = 1; i < argc; ++i) {
+        const QByteArray a(argv[i]);
+        if (a == "--help" || a == "-h" || a == "--help-all" || a == "--version" || a == "-v" || a == "--screenshot" ||
+            a.startsWith("--screenshot=")) {
+            qputenv("QT_QPA_PLATFORM", "offscreen");
+            return;
+        }
+    }
+}
+
 } // namespace
 
 #include <csignal>
@@ -41,6 +59,7 @@ int main(int argc, char** argv)
     // A file size limit (ulimit -f) makes writes fail with EFBIG, reported like a full disk,
     // instead of killing the process with SIGXFSZ mid-save.
     std::signal(SIGXFSZ, SIG_IGN);
+    useOffscreenWithoutDisplay(argc, argv);
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("GruScope"));
     QApplication::setOrganizationName(QStringLiteral("GruScope"));

@@ -863,6 +863,34 @@ private slots:
         QCOMPARE(d->result()->result.trace.samples, (std::vector<int64_t>{12}));
     }
 
+    // Without any display (a server, ssh, CI), --help and --screenshot still work: the program
+    // picks Qt's offscreen platform itself rather than aborting in QApplication.
+    void helpAndScreenshotWithoutADisplay()
+    {
+        const QByteArray app = qgetenv("GRUSCOPE_APP");
+        if (app.isEmpty())
+            QSKIP("GRUSCOPE_APP is not set (CTest sets it)");
+        QTemporaryDir dir;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        for (const char* var : {"QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"})
+            env.remove(QString::fromLatin1(var));
+        env.insert(QStringLiteral("XDG_CONFIG_HOME"), dir.filePath(QStringLiteral("config")));
+        env.insert(QStringLiteral("XDG_DATA_HOME"), dir.filePath(QStringLiteral("data")));
+        QProcess help;
+        help.setProcessEnvironment(env);
+        help.start(QString::fromLocal8Bit(app), {QStringLiteral("--help")});
+        QVERIFY(help.waitForFinished(60000));
+        QVERIFY2(help.exitStatus() == QProcess::NormalExit && help.exitCode() == 0, help.readAllStandardError().constData());
+        QVERIFY(help.readAllStandardOutput().contains("--screenshot"));
+        QProcess shot;
+        shot.setProcessEnvironment(env);
+        const QString out = dir.filePath(QStringLiteral("nodisplay.png"));
+        shot.start(QString::fromLocal8Bit(app), {QStringLiteral("--screenshot"), out, QStringLiteral("--example"), QStringLiteral("parity")});
+        QVERIFY(shot.waitForFinished(120000));
+        QVERIFY2(shot.exitStatus() == QProcess::NormalExit && shot.exitCode() == 0, shot.readAllStandardError().constData());
+        QCOMPARE(QImage(out).size(), QSize(1280, 800));
+    }
+
     // The real executable renders the window to a PNG and exits.
     void screenshotMode()
     {
